@@ -1,0 +1,146 @@
+"""The demo clinic: an encrypted workstation database with staff and synthetic patients.
+
+``medtrack-desktop --demo`` and ``medtrack-admin demo`` both call ``create_demo_database``. The
+database is built under a temporary name and renamed only when complete, so an interrupted or
+cancelled build never leaves a half demo behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+from medtrack_desktop.demo.people import synthetic_people
+from medtrack_desktop.domain.identity.accounts import add_user
+from medtrack_desktop.domain.identity.actor import Actor, Seat
+from medtrack_desktop.domain.identity.workstation import initialize_workstation
+from medtrack_desktop.domain.patients.mrn import mrn_with_check_digit
+from medtrack_desktop.domain.patients.registry import import_patients
+from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.errors import StoreError
+from medtrack_desktop.store.migrate import upgrade
+
+DEMO_CLINIC = "Riverside Family Clinic"
+DEMO_PASSWORD = "Medtrack!2026"
+DEMO_KEY_PASSPHRASE = "medtrack-demo"  # only where no OS keyring exists; documented, demo only
+FIRST_MRN = 1_000_001
+_BATCH = 1000
+
+# username, first name, last name, role, professional identifiers
+DEMO_STAFF: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    ("physician", "Elena", "Márquez", "physician",
+     {"npi": "1234567893", "dea_number": "BM1234563", "license_number": "TX-Q1234",
+      "license_state": "TX"}),
+    ("nurse", "Daniel", "O'Connor", "nurse", {"license_number": "RN-884120", "license_state": "TX"}),
+    ("assistant", "Priya", "Shah", "medical_assistant", {}),
+    ("frontdesk", "Marcus", "Lee-Whitfield", "front_desk", {}),
+    ("biller", "Grace", "Nguyễn", "biller", {}),
+    ("admin", "Sam", "Okafor", "admin", {}),
+)
+DEMO_PATIENT_USER = "patient"
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class DemoCancelled(StoreError):
+    """The user cancelled the demo build; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    seat: Seat
+    patients: int
+    users: tuple[str, ...]
+
+
+def populate_demo(
+    store: Store,
+    *,
+    patients: int,
+    today: date,
+    seed: int = 2026,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> DemoSummary:
+    """Fill a migrated, empty database with the demo clinic (one transaction per batch)."""
+    with store.session() as session:
+        seat = initialize_workstation(session, clinic_name=DEMO_CLINIC, workstation_name="Exam 1")
+        system = Actor.system(seat, name="demo")
+        for username, first, last, role, extra in DEMO_STAFF:
+            add_user(
+                session, system, username=username, password=DEMO_PASSWORD, first_name=first,
+                last_name=last, roles=(role,), email=f"{username}@riverside.example.org", **extra,
+            )
+
+    people = synthetic_people(patients, today=today, seed=seed)
+    done, first_adult = 0, None
+    while batch := list(islice(people, _BATCH)):
+        if cancelled is not None and cancelled():
+            raise DemoCancelled("The demo build was cancelled.")
+        records = [
+            {**dataclasses.asdict(person), "mrn": mrn_with_check_digit(FIRST_MRN + done + i)}
+            for i, person in enumerate(batch)
+        ]
+        with store.session() as session:
+            ids = import_patients(session, system, records=records)
+        if first_adult is None:
+            first_adult = next(
+                (pid for pid, p in zip(ids, batch, strict=True) if (today - p.date_of_birth).days
+                 > 30 * 365), None,
+            )
+        done += len(batch)
+        if progress is not None:
+            progress(done, patients)
+
+    usernames = [staff[0] for staff in DEMO_STAFF]
+    if first_adult is not None:
+        with store.session() as session:
+            add_user(
+                session, system, username=DEMO_PATIENT_USER, password=DEMO_PASSWORD,
+                first_name="Portal", last_name="Patient", roles=("patient",),
+                patient_id=first_adult,
+            )
+        usernames.append(DEMO_PATIENT_USER)
+    return DemoSummary(seat=seat, patients=done, users=tuple(usernames))
+
+
+def create_demo_database(
+    path: Path,
+    key: bytes,
+    *,
+    patients: int,
+    today: date,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> DemoSummary:
+    """Build the demo database at ``path`` (which must not exist), atomically."""
+    if path.exists():
+        raise StoreError(f"{path.name} exists already; the demo is built only once.")
+    if patients < 0:
+        raise StoreError("The number of demo patients cannot be negative.")
+    partial = path.with_name(path.name + ".building")
+    _remove_database_files(partial)
+    store = Store.open(partial, key, create=True)
+    try:
+        upgrade(store.engine)
+        summary = populate_demo(
+            store, patients=patients, today=today, progress=progress, cancelled=cancelled
+        )
+    except BaseException:
+        store.close()
+        _remove_database_files(partial)
+        raise
+    store.close()
+    os.replace(partial, path)
+    return summary
+
+
+def _remove_database_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

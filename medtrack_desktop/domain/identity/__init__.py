@@ -1,0 +1,1 @@
+"""Clinics, workstations, users and roles; authentication."""

@@ -1,0 +1,40 @@
+"""The role -> permission matrix (data in resources/seed/permissions.toml) and the check."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.paths import resource
+
+
+class PermissionDenied(Exception):
+    """The acting user lacks a permission. The message is safe to show."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"You do not have permission to do this ({permission}).")
+        self.permission = permission
+
+
+@cache
+def role_matrix() -> dict[str, tuple[str, frozenset[str]]]:
+    """Role name -> (description, permissions)."""
+    data = tomllib.loads(resource("seed", "permissions.toml").read_text(encoding="utf-8"))
+    return {
+        name: (spec["description"], frozenset(spec["permissions"]))
+        for name, spec in data["roles"].items()
+    }
+
+
+def permissions_of(roles: tuple[str, ...]) -> frozenset[str]:
+    matrix = role_matrix()
+    granted: set[str] = set()
+    for role in roles:
+        granted |= matrix[role][1]
+    return frozenset(granted)
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise PermissionDenied(permission)

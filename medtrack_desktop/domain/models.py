@@ -1,0 +1,27 @@
+"""Every ORM model, imported once so the metadata is complete (for Alembic and tests)."""
+
+from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.identity.models import (
+    Clinic,
+    LocalSetting,
+    Role,
+    User,
+    UserRole,
+    Workstation,
+)
+from medtrack_desktop.domain.patients.models import Patient
+from medtrack_desktop.store.base import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditEntry",
+    "Clinic",
+    "LocalSetting",
+    "Patient",
+    "Role",
+    "User",
+    "UserRole",
+    "Workstation",
+    "metadata",
+]

@@ -1,0 +1,134 @@
+"""The encrypted workstation database: a SQLAlchemy engine over SQLCipher 4 with a raw key.
+
+Every connection is keyed and checked before anything can write to the file, so a wrong key or a
+foreign file is reported without touching a byte. Pragmas follow DESIGN §4: temp files in memory,
+secure delete, WAL with full fsync, foreign keys enforced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from medtrack_desktop.store.errors import (
+    DatabaseMissing,
+    ForeignDatabase,
+    PlaintextDatabase,
+    WrongKey,
+)
+
+SQLITE_PLAINTEXT_HEADER = b"SQLite format 3\x00"
+_READ_ONLY = "medtrack_read_only"
+_SESSION_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA busy_timeout = 15000",
+)
+_WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
+
+
+def key_pragma(key: bytes) -> str:
+    """``PRAGMA key`` with a raw 256-bit key: no passphrase derivation, the key is used as is."""
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def check_file_is_encrypted(path: Path) -> None:
+    """Refuse a plaintext SQLite file (or an empty one) before SQLCipher ever opens it."""
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_PLAINTEXT_HEADER))
+    if header == SQLITE_PLAINTEXT_HEADER:
+        raise PlaintextDatabase(
+            f"{path.name} is an unencrypted SQLite database. MedTrack will not use or overwrite it."
+        )
+    if not header:
+        raise ForeignDatabase(f"{path.name} is empty; it is not a MedTrack database.")
+
+
+def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.Connection:
+    """A keyed DB-API connection, verified before any pragma that could write to the file.
+
+    ``writable=False`` leaves the journal mode alone, for reading a backup without changing it.
+    """
+    connection = sqlcipher3.connect(
+        str(path), check_same_thread=False, isolation_level=None, timeout=15.0
+    )
+    try:
+        connection.execute(key_pragma(key))
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        connection.close()
+        raise WrongKey(
+            f"The key does not open {path.name}: it is the wrong key, or the file is not a "
+            "MedTrack database. The file was not changed."
+        ) from None
+    for pragma in _SESSION_PRAGMAS + (_WRITER_PRAGMAS if writable else ()):
+        connection.execute(pragma)
+    return connection
+
+
+def open_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
+    """An engine over an encrypted database file; ``create`` allows a new, empty file."""
+    path = Path(path)
+    if path.exists():
+        check_file_is_encrypted(path)
+    elif not create:
+        raise DatabaseMissing(f"There is no database at {path}.")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connect_raw(path, key).close()  # fail early, in the caller's thread, on a wrong key
+
+    engine = create_engine(
+        "sqlite://",
+        module=sqlcipher3.dbapi2,
+        creator=lambda: connect_raw(path, key),
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        # Writers take the write lock up front (no deadlock on lock upgrade); readers in WAL
+        # mode read a snapshot and never block the writer.
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """An open workstation database: hands out units of work; the caller owns their scope."""
+
+    def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
+        self.engine = engine
+        self.path = path
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            bind=engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def open(cls, path: Path, key: bytes, *, create: bool = False) -> Store:
+        return cls(open_engine(path, key, create=create), path=Path(path))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work that may write: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only snapshot; never blocks a writer."""
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,22 @@
+"""Alembic environment: one history for SQLCipher workstations and the PostgreSQL server.
+
+Migrations run only through ``medtrack_desktop.store.migrate``, which hands over an open
+connection (SQLCipher needs its key on every connection, so Alembic never builds its own engine).
+"""
+
+from alembic import context
+
+from medtrack_desktop.domain.models import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("Run migrations with `medtrack-admin migrate`, not the alembic command.")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
