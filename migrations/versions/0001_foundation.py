@@ -1,11 +1,11 @@
-"""foundation: clinics, workstations, users, roles, audit log, patients
+"""foundation: clinics, workstations, users, roles, audit log
 
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 
-The first tables (DESIGN §3): clinics, workstations, users, roles, user_roles, the append-only
-audit log, and the core of patient demographics; plus local_settings (never synced).
+The first tables (DESIGN §3): clinics, workstations, users, roles, user_roles and the append-only
+audit log; plus local_settings (never synced).
 """
 
 from collections.abc import Sequence
@@ -51,43 +51,6 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_local_settings'))
     )
-    op.create_table('patients',
-    sa.Column('mrn', sa.String(length=32), nullable=False),
-    sa.Column('first_name', sa.String(length=100), nullable=False),
-    sa.Column('middle_name', sa.String(length=100), nullable=True),
-    sa.Column('last_name', sa.String(length=100), nullable=False),
-    sa.Column('preferred_name', sa.String(length=100), nullable=True),
-    sa.Column('date_of_birth', sa.Date(), nullable=False),
-    sa.Column('sex', sa.String(length=16), nullable=False),
-    sa.Column('address_line1', sa.String(length=200), nullable=True),
-    sa.Column('address_line2', sa.String(length=200), nullable=True),
-    sa.Column('city', sa.String(length=100), nullable=True),
-    sa.Column('state', sa.String(length=50), nullable=True),
-    sa.Column('postal_code', sa.String(length=20), nullable=True),
-    sa.Column('country', sa.String(length=2), nullable=False),
-    sa.Column('phone_home', sa.String(length=30), nullable=True),
-    sa.Column('phone_mobile', sa.String(length=30), nullable=True),
-    sa.Column('phone_work', sa.String(length=30), nullable=True),
-    sa.Column('email', sa.String(length=254), nullable=True),
-    sa.Column('preferred_language', sa.String(length=35), nullable=True),
-    sa.Column('clinic_id', sa.Uuid(), nullable=False),
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('created_by', sa.Uuid(), nullable=True),
-    sa.Column('updated_by', sa.Uuid(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name=op.f('ck_patients_sex_allowed')),
-    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_patients_clinic_id_clinics'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_patients')),
-    sa.UniqueConstraint('clinic_id', 'mrn', name=op.f('uq_patients_clinic_id_mrn'))
-    )
-    with op.batch_alter_table('patients', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_patients_clinic_id'), ['clinic_id'], unique=False)
-        batch_op.create_index('ix_patients_clinic_id_date_of_birth', ['clinic_id', 'date_of_birth'], unique=False)
-        batch_op.create_index('ix_patients_clinic_id_last_name_first_name', ['clinic_id', 'last_name', 'first_name'], unique=False)
-
     op.create_table('roles',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
@@ -176,7 +139,6 @@ def upgrade() -> None:
     sa.Column('mfa_enabled', sa.Boolean(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('hipaa_training_date', sa.Date(), nullable=True),
-    sa.Column('patient_id', sa.Uuid(), nullable=True),
     sa.Column('clinic_id', sa.Uuid(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -186,7 +148,6 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_users_clinic_id_clinics'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_users_patient_id_patients'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('clinic_id', 'username', name=op.f('uq_users_clinic_id_username'))
     )
@@ -242,11 +203,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roles_clinic_id'))
 
     op.drop_table('roles')
-    with op.batch_alter_table('patients', schema=None) as batch_op:
-        batch_op.drop_index('ix_patients_clinic_id_last_name_first_name')
-        batch_op.drop_index('ix_patients_clinic_id_date_of_birth')
-        batch_op.drop_index(batch_op.f('ix_patients_clinic_id'))
-
-    op.drop_table('patients')
     op.drop_table('local_settings')
     op.drop_table('clinics')
