@@ -51,14 +51,8 @@ def check_file_is_encrypted(path: Path) -> None:
         raise ForeignDatabase(f"{path.name} is empty; it is not a MedTrack database.")
 
 
-def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.Connection:
-    """A keyed DB-API connection, verified before any pragma that could write to the file.
-
-    ``writable=False`` leaves the journal mode alone, for reading a backup without changing it.
-    """
-    connection = sqlcipher3.connect(
-        str(path), check_same_thread=False, isolation_level=None, timeout=15.0
-    )
+def _check_key(connection: sqlcipher3.Connection, path: Path, key: bytes) -> sqlcipher3.Connection:
+    """Key ``connection`` and read the schema; a wrong key closes it and raises ``WrongKey``."""
     try:
         connection.execute(key_pragma(key))
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -68,6 +62,31 @@ def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.
             f"The key does not open {path.name}: it is the wrong key, or the file is not a "
             "MedTrack database. The file was not changed."
         ) from None
+    return connection
+
+
+def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.Connection:
+    """A keyed DB-API connection, verified before any pragma that could write to the file.
+
+    ``writable=False`` leaves the journal mode alone, for reading a backup without changing it.
+    """
+    path = Path(path)
+    if path.exists():
+        # Try the key on a read-only connection first: a read-write connection that fails to
+        # decrypt still checkpoints a leftover -wal into the file (and deletes it) on close.
+        _check_key(
+            sqlcipher3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                isolation_level=None, timeout=15.0,
+            ),
+            path,
+            key,
+        ).close()
+    connection = _check_key(
+        sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=15.0),
+        path,
+        key,
+    )
     for pragma in _SESSION_PRAGMAS + (_WRITER_PRAGMAS if writable else ()):
         connection.execute(pragma)
     return connection

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import secrets
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +55,10 @@ def parse_hex_key(text: str) -> bytes:
     cleaned = text.strip()
     if len(cleaned) != KEY_BYTES * 2:
         raise KeyUnavailable(f"A database key must be {KEY_BYTES * 2} hex characters.")
-    try:
-        return bytes.fromhex(cleaned)
-    except ValueError:
-        raise KeyUnavailable("A database key may contain only hex digits 0-9 and a-f.") from None
+    # Not bytes.fromhex alone: it skips inner whitespace, which would yield a shorter key.
+    if not all(ch in string.hexdigits for ch in cleaned):
+        raise KeyUnavailable("A database key may contain only hex digits 0-9 and a-f.")
+    return bytes.fromhex(cleaned)
 
 
 def key_fingerprint(key: bytes) -> str:
@@ -131,7 +132,7 @@ class WrappedKey:
                 raise ValueError("format")
             kdf = data["kdf"]
             b64d = base64.b64decode
-            return cls(
+            wrapped = cls(
                 salt=b64d(kdf["salt"]),
                 nonce=b64d(data["nonce"]),
                 ciphertext=b64d(data["ciphertext"]),
@@ -140,7 +141,18 @@ class WrappedKey:
                 memory_cost_kib=int(kdf["memory_cost_kib"]),
                 parallelism=int(kdf["parallelism"]),
             )
-        except (ValueError, KeyError, TypeError):
+            # Parameters Argon2/AES-GCM would reject (or that would exhaust memory) = damage.
+            if not (
+                len(wrapped.salt) >= 16
+                and len(wrapped.nonce) == 12
+                and len(wrapped.ciphertext) == KEY_BYTES + 16
+                and 1 <= wrapped.time_cost <= 64
+                and 1 <= wrapped.parallelism <= 64
+                and 8 * wrapped.parallelism <= wrapped.memory_cost_kib <= 4 * 1024 * 1024
+            ):
+                raise ValueError("parameters")
+            return wrapped
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise StoreError("The key file is damaged or not a MedTrack key file.") from None
 
     @classmethod
@@ -152,6 +164,7 @@ class WrappedKey:
 
     def write(self, path: Path) -> None:
         """Write atomically with owner-only permissions; never half a key file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -213,7 +226,12 @@ class KeyStore:
         )
 
     def create(self, db_path: Path, *, passphrase: str | None = None) -> bytes:
-        """Make and keep the key of a new database; the environment key wins when it is set."""
+        """Make and keep the key of a new database; the environment key wins when it is set.
+
+        Refused when the database file exists: its key must never be replaced.
+        """
+        if db_path.exists():
+            raise StoreError(f"{db_path.name} exists already; its key is not replaced.")
         env_value = self._environ.get(ENV_KEY)
         if env_value:
             return parse_hex_key(env_value)

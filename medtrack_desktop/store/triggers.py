@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+# No percent sign anywhere in this SQL: psycopg would read it as a parameter placeholder.
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION medtrack_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END
 $$
 """

@@ -194,6 +194,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_log_clinic_id_occurred_at')
 
     drop_append_only(op.get_bind(), "audit_log")
+    if op.get_bind().dialect.name == "postgresql":
+        # Created with the first append-only table; later users of it are downgraded by now.
+        op.execute("DROP FUNCTION IF EXISTS medtrack_refuse_change()")
     op.drop_table('audit_log')
     with op.batch_alter_table('workstations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workstations_clinic_id'))

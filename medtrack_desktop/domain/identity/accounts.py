@@ -168,3 +168,11 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
         resource_id=str(user.id),
     )
     return LoginOutcome(actor)
+
+
+def sign_out(session: Session, actor: Actor, *, reason: str = "user") -> None:
+    """Record the end of a user's session at this seat (sign-out, switch user, shutdown)."""
+    trail.record(
+        session, seat=actor.seat, actor=actor, action="logout", resource_type="user",
+        resource_id=str(actor.user_id) if actor.user_id else None, reason=reason,
+    )

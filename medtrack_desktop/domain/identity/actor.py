@@ -14,6 +14,7 @@ class Seat:
     clinic_name: str
     workstation_id: uuid.UUID
     workstation_name: str
+    clinic_timezone: str = "America/Chicago"
 
 
 @dataclass(frozen=True)

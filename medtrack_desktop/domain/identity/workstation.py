@@ -25,13 +25,13 @@ class SetupError(ValueError):
 
 def current_seat(session: Session) -> Seat | None:
     """Which clinic and workstation this database belongs to (None before ``init``)."""
-    rows = session.execute(select(LocalSetting.key, LocalSetting.value)).tuples()
+    rows = session.execute(select(LocalSetting.key, LocalSetting.value)).all()
     settings = {key: value for key, value in rows}
     if _CLINIC_KEY not in settings or _WORKSTATION_KEY not in settings:
         return None
     clinic = session.get_one(Clinic, uuid.UUID(settings[_CLINIC_KEY]))
     workstation = session.get_one(Workstation, uuid.UUID(settings[_WORKSTATION_KEY]))
-    return Seat(clinic.id, clinic.name, workstation.id, workstation.name)
+    return Seat(clinic.id, clinic.name, workstation.id, workstation.name, clinic.timezone)
 
 
 def initialize_workstation(
@@ -65,6 +65,7 @@ def initialize_workstation(
         hostname=socket.gethostname()[:255],
     )
     session.add(workstation)
+    session.flush()
     for name, (description, _permissions) in role_matrix().items():
         session.add(Role(clinic_id=clinic.id, name=name, description=description))
     session.add_all(
@@ -74,7 +75,7 @@ def initialize_workstation(
         ]
     )
     session.flush()
-    seat = Seat(clinic.id, clinic.name, workstation.id, workstation.name)
+    seat = Seat(clinic.id, clinic.name, workstation.id, workstation.name, clinic.timezone)
     bind_actor(session, None)
     trail.record(
         session,

@@ -1,0 +1,20 @@
+"""Declares the home module to the shell."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.module import ModuleSpec
+
+
+def _create(context: AppContext, actor: Actor) -> QWidget:
+    from medtrack_desktop.ui.home.view import HomeView
+
+    return HomeView(context, actor)
+
+
+HOME = ModuleSpec(
+    key="home", title="Home", icon="home.svg", shortcut="Ctrl+1", permission=None, create=_create
+)

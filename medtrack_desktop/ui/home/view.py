@@ -1,0 +1,77 @@
+"""Layout of the home page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.context import AppContext
+
+
+def _card(title: str, rows: list[tuple[str, str]]) -> QFrame:
+    card = QFrame(objectName="card")
+    layout = QVBoxLayout(card)
+    heading = QLabel(title, objectName="sectionTitle")
+    layout.addWidget(heading)
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+    for label, value in rows:
+        value_label = QLabel(value)
+        value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        value_label.setAccessibleName(label)
+        form.addRow(f"{label}:", value_label)
+    layout.addLayout(form)
+    return card
+
+
+class HomeView(QWidget):
+    def __init__(self, context: AppContext, actor: Actor) -> None:
+        super().__init__()
+        self.setAccessibleName("Home")
+        now = datetime.now(ZoneInfo(context.seat.clinic_timezone))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(14)
+        title = QLabel(f"Welcome, {actor.display_name}", objectName="pageTitle")
+        layout.addWidget(title)
+        layout.addWidget(
+            QLabel(f"{now:%A, %d %B %Y} · {context.seat.clinic_name}", objectName="muted")
+        )
+        layout.addWidget(
+            _card(
+                "Your access",
+                [
+                    ("User name", actor.username),
+                    ("Roles", ", ".join(role.replace("_", " ") for role in actor.roles)),
+                ],
+            )
+        )
+        database = context.database
+        layout.addWidget(
+            _card(
+                "This workstation",
+                [
+                    ("Workstation", context.seat.workstation_name),
+                    ("Clinic", context.seat.clinic_name),
+                    ("Database", f"encrypted (SQLCipher {database.cipher_version})"),
+                    ("Schema", database.schema_revision),
+                    ("Key kept in", database.key_source),
+                ],
+            )
+        )
+        layout.addWidget(
+            _card(
+                "Keyboard",
+                [
+                    ("Ctrl+1 …", "go to a module"),
+                    ("F1", "list every shortcut"),
+                    ("Ctrl+Shift+Q", "sign out"),
+                    ("Ctrl+Q", "quit MedTrack"),
+                ],
+            )
+        )
+        layout.addStretch(1)

@@ -1,0 +1,13 @@
+"""The modules that exist, in navigation order. A module appears only if the user may use it."""
+
+from __future__ import annotations
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.home.module import HOME
+from medtrack_desktop.ui.module import ModuleSpec
+
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME,)
+
+
+def modules_for(actor: Actor) -> list[ModuleSpec]:
+    return [spec for spec in ALL_MODULES if spec.available_to(actor)]

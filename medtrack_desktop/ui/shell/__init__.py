@@ -1,0 +1,1 @@
+"""The shell: sign-in, the main window, and the flow between them."""

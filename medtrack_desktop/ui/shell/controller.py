@@ -1,0 +1,197 @@
+"""The shell's flow: unlock the database, (build the demo,) sign in, main window, sign out.
+
+Every failure a person can meet here ends in a plain message (a StoreError's own text, never a
+traceback) and a clean exit; nothing is written to a database that is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from medtrack_desktop.config import Settings
+from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, DemoCancelled, create_demo_database
+from medtrack_desktop.domain.identity.accounts import LoginOutcome, authenticate, sign_out
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.workstation import current_seat
+from medtrack_desktop.store.errors import PassphraseRequired, StoreError
+from medtrack_desktop.store.keys import KeyStore
+from medtrack_desktop.store.lifecycle import open_workstation_store
+from medtrack_desktop.ui.context import AppContext, DatabaseStatus
+from medtrack_desktop.ui.modules import modules_for
+from medtrack_desktop.ui.shell.login import LoginDialog
+from medtrack_desktop.ui.shell.main_window import MainWindow
+from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
+from medtrack_desktop.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+DEMO_PATIENTS = 250
+
+
+class ShellController(QObject):
+    """Owns the windows of one app run. ``exit_code`` is 0 unless startup failed."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        keys: KeyStore,
+        tasks: TaskRunner,
+        on_login_shown: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings, self.keys, self.tasks = settings, keys, tasks
+        self.on_login_shown = on_login_shown
+        self.context: AppContext | None = None
+        self.login: LoginDialog | None = None
+        self.window: MainWindow | None = None
+        self.exit_code = 0
+
+    # -- start -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.settings.demo and not self.settings.db_path.exists():
+            self._build_demo()
+        else:
+            self._open_database()
+
+    def _fatal(self, message: str) -> None:
+        self.exit_code = 1
+        QMessageBox.critical(None, "MedTrack Desktop", message)
+        QApplication.exit(1)
+
+    def _build_demo(self) -> None:
+        path = self.settings.db_path
+        try:
+            key = self.keys.create(path, passphrase=DEMO_KEY_PASSPHRASE)
+        except StoreError as exc:
+            self._fatal(str(exc))
+            return
+        dialog = QProgressDialog("Creating the demo clinic…", "Cancel", 0, DEMO_PATIENTS)
+        dialog.setWindowTitle("MedTrack Desktop — first start")
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(0)
+        today = date.today()
+        task = self.tasks.start(
+            "demo",
+            lambda progress, cancelled: create_demo_database(
+                path, key, patients=DEMO_PATIENTS, today=today, progress=progress,
+                cancelled=cancelled,
+            ),
+            on_progress=lambda done, _total: dialog.setValue(done),
+            on_done=lambda _summary: (dialog.close(), self._open_database()),
+            on_failed=lambda exc: (dialog.close(), self._demo_failed(exc)),
+        )
+        dialog.canceled.connect(task.cancel)
+        dialog.show()
+
+    def _demo_failed(self, exc: Exception) -> None:
+        if isinstance(exc, DemoCancelled):
+            QApplication.exit(0)
+        elif isinstance(exc, StoreError):
+            self._fatal(str(exc))
+        else:
+            self._fatal("The demo clinic could not be created.")
+
+    def _load_key(self) -> bytes | None:
+        path = self.settings.db_path
+        if self.settings.demo:
+            return self.keys.load(path, passphrase=DEMO_KEY_PASSPHRASE)
+        try:
+            return self.keys.load(path)
+        except PassphraseRequired:
+            dialog = PassphraseDialog(
+                database_name=path.name,
+                unlock=lambda passphrase: self.keys.load(path, passphrase=passphrase),
+            )
+            return dialog.key if dialog.exec() else None
+
+    def _open_database(self) -> None:
+        path = self.settings.db_path
+        if not path.exists():
+            self._fatal(
+                f"There is no workstation database at {path}.\n\nCreate one with "
+                "“medtrack-admin init”, or start the demo with “medtrack-desktop --demo”."
+            )
+            return
+        try:
+            key = self._load_key()
+            if key is None:
+                QApplication.exit(0)
+                return
+            store = open_workstation_store(path, key, backup_dir=self.settings.backup_dir)
+        except StoreError as exc:
+            self._fatal(str(exc))
+            return
+        with store.read_session() as session:
+            seat = current_seat(session)
+            cipher = session.connection().exec_driver_sql("PRAGMA cipher_version").scalar()
+            revision = session.connection().exec_driver_sql(
+                "SELECT version_num FROM alembic_version"
+            ).scalar()
+        if seat is None:
+            store.close()
+            self._fatal("This database is not set up for a clinic. Run “medtrack-admin init”.")
+            return
+        self.context = AppContext(
+            settings=self.settings,
+            store=store,
+            seat=seat,
+            tasks=self.tasks,
+            database=DatabaseStatus(
+                cipher_version=str(cipher),
+                schema_revision=str(revision),
+                key_source=self.keys.source_of(path) or "unknown",
+            ),
+        )
+        self.show_login()
+
+    # -- sign in / out -----------------------------------------------------------------------
+
+    def _attempt(self, username: str, password: str) -> LoginOutcome:
+        assert self.context is not None
+        with self.context.store.session() as session:
+            return authenticate(
+                session, seat=self.context.seat, username=username, password=password
+            )
+
+    def show_login(self) -> None:
+        assert self.context is not None
+        self.login = LoginDialog(seat=self.context.seat, tasks=self.tasks, attempt=self._attempt)
+        self.login.sig_signed_in.connect(self._open_main_window)
+        self.login.rejected.connect(self._quit)
+        self.login.show()
+        if self.on_login_shown is not None:
+            self.on_login_shown()
+
+    def _open_main_window(self, actor: Actor) -> None:
+        assert self.context is not None
+        self.window = MainWindow(context=self.context, actor=actor, modules=modules_for(actor))
+        self.window.sig_sign_out.connect(lambda: self._end_session(actor, then=self.show_login))
+        self.window.sig_quit.connect(lambda: self._end_session(actor, then=self._quit))
+        self.window.showMaximized()
+
+    def _end_session(self, actor: Actor, *, then: Callable[[], None]) -> None:
+        assert self.context is not None
+        store = self.context.store
+
+        def record(_progress: object, _cancelled: object) -> None:
+            with store.session() as session:
+                sign_out(session, actor)
+
+        def failed(exc: Exception) -> None:
+            log.error("sign-out could not be recorded: %s", type(exc).__name__)
+            then()
+
+        self.window = None
+        self.tasks.start("sign-out", record, on_done=lambda _r: then(), on_failed=failed)
+
+    def _quit(self) -> None:
+        self.tasks.wait(10_000)
+        if self.context is not None:
+            self.context.store.close()
+        QApplication.quit()

@@ -1,0 +1,138 @@
+"""The main window: module navigation, patient context bar, module area, status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medtrack_desktop import __version__
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.icons import app_icon, icon
+from medtrack_desktop.ui.module import ModuleSpec
+from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
+
+
+class MainWindow(QMainWindow):
+    """Emits ``sig_sign_out`` when the user signs out and ``sig_quit`` when they quit."""
+
+    sig_sign_out = Signal()
+    sig_quit = Signal()
+
+    def __init__(self, *, context: AppContext, actor: Actor, modules: list[ModuleSpec]) -> None:
+        super().__init__()
+        self.context, self.actor, self.modules = context, actor, modules
+        self._leaving = False
+        self.setWindowTitle(f"MedTrack Desktop — {context.seat.clinic_name}")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(QSize(1024, 640))
+
+        self.nav = QListWidget(objectName="moduleNav")
+        self.nav.setAccessibleName("Modules")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(210)
+        self.patient_bar = PatientContextBar()
+        self.pages = QStackedWidget()
+        for spec in modules:
+            QListWidgetItem(icon(spec.icon), spec.title, self.nav).setToolTip(
+                f"{spec.title} ({spec.shortcut})"
+            )
+            self.pages.addWidget(spec.create(context, actor))
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        right_layout.addWidget(self.patient_bar)
+        right_layout.addWidget(self.pages, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(right, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+        if modules:
+            self.nav.setCurrentRow(0)
+        self.nav.setFocus()
+
+    # -- menus and status --------------------------------------------------------------------
+
+    def _action(self, text: str, shortcut: QKeySequence | str, slot: object) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit))
+        go_menu = self.menuBar().addMenu("&Go")
+        for row, spec in enumerate(self.modules):
+            go_menu.addAction(
+                self._action(spec.title, spec.shortcut, lambda _=False, r=row: self.show_row(r))
+            )
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", "F1", self.show_shortcuts))
+        help_menu.addAction(self._action("&About MedTrack Desktop", "", self.show_about))
+
+    def _build_status_bar(self) -> None:
+        roles = ", ".join(role.replace("_", " ") for role in self.actor.roles)
+        self.user_label = QLabel(f"User: {self.actor.display_name} ({roles})")
+        self.workstation_label = QLabel(f"Workstation: {self.context.seat.workstation_name}")
+        self.clinic_label = QLabel(f"Clinic: {self.context.seat.clinic_name}")
+        for label in (self.user_label, self.workstation_label, self.clinic_label):
+            label.setAccessibleName(label.text().split(":")[0])
+            self.statusBar().addPermanentWidget(label)
+
+    def show_row(self, row: int) -> None:
+        self.nav.setCurrentRow(row)
+        self.pages.currentWidget().setFocus()
+
+    def shortcut_lines(self) -> list[str]:
+        lines = [f"{action.shortcut().toString()}\t{action.text().replace('&', '')}"
+                 for action in self.actions() if not action.shortcut().isEmpty()]
+        return sorted(lines)
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", "\n".join(self.shortcut_lines()))
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About MedTrack Desktop",
+            f"MedTrack Desktop {__version__}\nEncrypted clinic workstation EHR.",
+        )
+
+    # -- leaving -----------------------------------------------------------------------------
+
+    def sign_out(self) -> None:
+        self._leaving = True
+        self.close()
+        self.sig_sign_out.emit()
+
+    def quit(self) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self._leaving:
+            self._leaving = True
+            self.sig_quit.emit()
+        event.accept()
