@@ -89,6 +89,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         tasks=tasks,
         on_login_shown=(lambda: QTimer.singleShot(0, app.quit)) if args.exit_when_ready else None,
     )
+    controller.sig_finished.connect(app.exit)
     QTimer.singleShot(0, controller.start)
     code = app.exec()
     tasks.wait(10_000)

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, table
@@ -140,8 +140,9 @@ def cmd_demo(args: argparse.Namespace, keys: KeyStore) -> None:
     def report(done: int, total: int) -> None:
         print(f"\r{done}/{total} patients", end="", file=sys.stderr, flush=True)
 
+    today = datetime.now().astimezone().date()
     summary = create_demo_database(
-        args.db, key, patients=args.patients, today=date.today(), progress=report
+        args.db, key, patients=args.patients, today=today, progress=report
     )
     print(f"\nDemo clinic {summary.seat.clinic_name!r} with {summary.patients} patients and "
           f"users {', '.join(summary.users)} at {args.db}.", file=sys.stderr)

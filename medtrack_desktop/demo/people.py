@@ -1,6 +1,6 @@
 """Synthetic, realistic-looking patients for the demo clinic and the benchmarks.
 
-Deterministic for a seed. Ages are stratified over 0–100 so any N spans the whole range.
+Deterministic for a seed. Ages are stratified over 0-100 so any N spans the whole range.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _phone(rng: random.Random, area_code: str) -> str:
 
 
 def synthetic_people(count: int, *, today: date, seed: int = 2026) -> Iterator[SyntheticPerson]:
-    """``count`` fictional people, ages spread over 0–100 years as of ``today``."""
+    """``count`` fictional people, ages spread over 0-100 years as of ``today``."""
     rng = random.Random(seed)
     data = _lists()
     strata = [(index * (MAX_AGE_YEARS + 1)) // count for index in range(count)]

@@ -85,6 +85,10 @@ def restore_database(backup_path: Path, db_path: Path, key: bytes) -> Path | Non
     if db_path.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept_aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+        number = 1
+        while any(Path(f"{kept_aside}{suffix}").exists() for suffix in ("", *_SIDE_FILES)):
+            number += 1  # a second restore within the same second must not replace the first
+            kept_aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}-{number}")
         for suffix in ("", *_SIDE_FILES):
             current = Path(f"{db_path}{suffix}")
             if current.exists():

@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import uuid6
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    TypeDecorator,
+    Uuid,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -80,7 +89,7 @@ class Tracked:
     deleted_at: Mapped[datetime | None]
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
 
 
@@ -88,7 +97,7 @@ class ClinicScoped(Tracked):
     """A row that belongs to one clinic (every clinical and administrative table)."""
 
     @declared_attr
-    def clinic_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def clinic_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"), index=True)
 
 

@@ -51,7 +51,9 @@ def schema_status(engine: Engine) -> SchemaStatus:
     if current is None and not tables - {"alembic_version"}:
         return SchemaStatus("empty", None, head)
     if "alembic_version" not in tables:
-        raise ForeignDatabase("The database holds tables that are not MedTrack's; it was left as is.")
+        raise ForeignDatabase(
+            "The database holds tables that are not MedTrack's; it was left as is."
+        )
     if current == head:
         return SchemaStatus("current", current, head)
     known = {rev.revision for rev in script.walk_revisions()}

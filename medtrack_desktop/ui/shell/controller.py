@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, DemoCancelled, create_demo_database
@@ -33,7 +33,9 @@ DEMO_PATIENTS = 250
 
 
 class ShellController(QObject):
-    """Owns the windows of one app run. ``exit_code`` is 0 unless startup failed."""
+    """Owns the windows of one app run; emits ``sig_finished(exit_code)`` when the run is over."""
+
+    sig_finished = Signal(int)
 
     def __init__(
         self,
@@ -42,10 +44,14 @@ class ShellController(QObject):
         keys: KeyStore,
         tasks: TaskRunner,
         on_login_shown: Callable[[], None] | None = None,
+        show_error: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.settings, self.keys, self.tasks = settings, keys, tasks
         self.on_login_shown = on_login_shown
+        self.show_error = show_error or (
+            lambda message: QMessageBox.critical(None, "MedTrack Desktop", message)
+        )
         self.context: AppContext | None = None
         self.login: LoginDialog | None = None
         self.window: MainWindow | None = None
@@ -61,8 +67,8 @@ class ShellController(QObject):
 
     def _fatal(self, message: str) -> None:
         self.exit_code = 1
-        QMessageBox.critical(None, "MedTrack Desktop", message)
-        QApplication.exit(1)
+        self.show_error(message)
+        self.sig_finished.emit(1)
 
     def _build_demo(self) -> None:
         path = self.settings.db_path
@@ -75,7 +81,7 @@ class ShellController(QObject):
         dialog.setWindowTitle("MedTrack Desktop — first start")
         dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         dialog.setMinimumDuration(0)
-        today = date.today()
+        today = datetime.now().astimezone().date()
         task = self.tasks.start(
             "demo",
             lambda progress, cancelled: create_demo_database(
@@ -91,7 +97,7 @@ class ShellController(QObject):
 
     def _demo_failed(self, exc: Exception) -> None:
         if isinstance(exc, DemoCancelled):
-            QApplication.exit(0)
+            self.sig_finished.emit(0)
         elif isinstance(exc, StoreError):
             self._fatal(str(exc))
         else:
@@ -121,7 +127,7 @@ class ShellController(QObject):
         try:
             key = self._load_key()
             if key is None:
-                QApplication.exit(0)
+                self.sig_finished.emit(0)
                 return
             store = open_workstation_store(path, key, backup_dir=self.settings.backup_dir)
         except StoreError as exc:
@@ -194,4 +200,4 @@ class ShellController(QObject):
         self.tasks.wait(10_000)
         if self.context is not None:
             self.context.store.close()
-        QApplication.quit()
+        self.sig_finished.emit(0)

@@ -21,7 +21,9 @@ from medtrack_desktop.ui.icons import app_icon
 from medtrack_desktop.ui.tasks import TaskRunner
 
 Attempt = Callable[[str, str], LoginOutcome]
-_UNAVAILABLE = "Sign-in is not possible right now. Try again; if it persists, call your administrator."
+_UNAVAILABLE = (
+    "Sign-in is not possible right now. Try again; if it persists, call your administrator."
+)
 
 
 class LoginDialog(QDialog):
@@ -59,7 +61,7 @@ class LoginDialog(QDialog):
         self.sign_in = self.buttons.addButton("&Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in.setDefault(True)
         quit_button = self.buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
-        quit_button.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_button.setShortcut(QKeySequence("Ctrl+Q"))
         quit_button.setAutoDefault(False)  # Enter must never mean "quit"
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit))
+        file_menu.addAction(self._action("&Quit", "Ctrl+Q", self.quit))
         go_menu = self.menuBar().addMenu("&Go")
         for row, spec in enumerate(self.modules):
             go_menu.addAction(
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         self.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._leaving:
             self._leaving = True
             self.sig_quit.emit()

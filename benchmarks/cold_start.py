@@ -1,0 +1,176 @@
+"""Cold start: a fresh ``medtrack-desktop --demo`` process, from spawn until the sign-in window.
+
+The app's hidden ``--exit-when-ready`` flag quits as soon as the sign-in window is shown, so the
+wall time of the whole process (interpreter start, imports, Qt, key, opening and checking the
+encrypted database, the window, and exit) is what a clinician waits for, plus a little teardown.
+
+"Cold" means a new process; the operating system's file cache is warm (the demo database is built
+once beforehand and that first run is not counted).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from benchmarks.common import Result, Scenario, latency, note, now_ms, stopwatch
+
+TARGET_P50_MS = 1500.0
+APP_COMMAND = (sys.executable, "-m", "medtrack_desktop", "--demo", "--exit-when-ready")
+# A fixed raw key given through MEDTRACK_DB_KEY: no passphrase derivation in the measured runs.
+FIXED_KEY_HEX = "6d656474726163" + "b" * 50 + "c0ffee"
+NO_KEYRING = "keyring.backends.fail.Keyring"
+KEYFILE_RUNS_MAX = 3
+RUN_TIMEOUT_S = 300.0
+DEMO_TODAY = date(2026, 1, 15)
+
+
+class ColdStartFailed(RuntimeError):
+    """The app did not start and exit cleanly."""
+
+
+def _app_environment(data_dir: Path, *, key_hex: str | None) -> dict[str, str]:
+    """The app's environment: offscreen Qt, our data dir, no user config; a key or none."""
+    env = dict(os.environ)
+    for name in ("MEDTRACK_DB_KEY", "MEDTRACK_DB", "MEDTRACK_BACKUP_DIR"):
+        env.pop(name, None)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        MEDTRACK_DATA_DIR=str(data_dir),
+        MEDTRACK_CONFIG=str(data_dir / "no-config.toml"),  # never read the user's settings
+    )
+    if key_hex is None:
+        # Force the key-file path (and never touch a real keyring on a developer's desktop).
+        env["PYTHON_KEYRING_BACKEND"] = NO_KEYRING
+    else:
+        env["MEDTRACK_DB_KEY"] = key_hex
+    return env
+
+
+def _spawn(command: tuple[str, ...], env: Mapping[str, str]) -> float:
+    """Run ``command`` to completion; its wall time in ms. A failure raises with stderr's tail."""
+    with stopwatch() as elapsed:
+        completed = subprocess.run(
+            command, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT_S, check=False,
+        )
+    if completed.returncode != 0:
+        tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise ColdStartFailed(
+            f"{' '.join(command[1:])} exited with {completed.returncode}: " + " | ".join(tail)
+        )
+    return elapsed[0]
+
+
+def _demo_db(data_dir: Path) -> Path:
+    from medtrack_desktop.config import load_settings
+
+    return load_settings(demo=True, environ={"MEDTRACK_DATA_DIR": str(data_dir)}).db_path
+
+
+def _prepare(data_dir: Path, *, key_hex: str | None, patients: int | None) -> float:
+    """Make the demo database in ``data_dir``; returns the time of that (uncounted) first step.
+
+    Without ``patients`` the app's own first run builds its demo, exactly as a user's first start
+    would. With ``patients`` the demo is built in-process at that size (with the environment key,
+    or a random key wrapped in a key file with the documented demo passphrase, as the app does
+    where no OS keyring exists), then the app is run once to warm up.
+    """
+    env = _app_environment(data_dir, key_hex=key_hex)
+    if patients is None:
+        return _spawn(APP_COMMAND, env)
+
+    from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
+    from medtrack_desktop.store.keys import WrappedKey, generate_key, key_file_path
+
+    path = _demo_db(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = bytes.fromhex(key_hex) if key_hex is not None else generate_key()
+    if key_hex is None:
+        WrappedKey.wrap(key, DEMO_KEY_PASSPHRASE).write(key_file_path(path))
+    note(f"building a {patients}-patient demo database in-process")
+    create_demo_database(path, key, patients=patients, today=DEMO_TODAY)
+    return _spawn(APP_COMMAND, env)
+
+
+def _kdf_ms(data_dir: Path) -> float | None:
+    """The Argon2id unwrap of the demo key file alone, in-process."""
+    from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE
+    from medtrack_desktop.store.keys import WrappedKey, key_file_path
+
+    wrapped_path = key_file_path(_demo_db(data_dir))
+    if not wrapped_path.exists():
+        return None
+    wrapped = WrappedKey.read(wrapped_path)
+    start = now_ms()
+    wrapped.unwrap(DEMO_KEY_PASSPHRASE)
+    return round(now_ms() - start, 3)
+
+
+def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
+    if repeat < 1:
+        raise ValueError("--repeat must be at least 1")
+    from medtrack_desktop.ui.shell.controller import DEMO_PATIENTS
+
+    patients = None if scale is None or scale == DEMO_PATIENTS else scale
+    with tempfile.TemporaryDirectory(prefix="medtrack-bench-cold-", dir=workdir) as tmp:
+        root = Path(tmp)
+
+        baseline = [_spawn((sys.executable, "-c", "pass"), os.environ) for _ in range(repeat)]
+
+        keyed_dir = root / "keyed"
+        note("first run: builds the demo database (not counted)")
+        first_run_ms = _prepare(keyed_dir, key_hex=FIXED_KEY_HEX, patients=patients)
+        env = _app_environment(keyed_dir, key_hex=FIXED_KEY_HEX)
+        samples: list[float] = []
+        for index in range(repeat):
+            samples.append(_spawn(APP_COMMAND, env))
+            note(f"run {index + 1}/{repeat}: {samples[-1]:.0f} ms")
+
+        keyfile_dir = root / "keyfile"
+        note("key-file variant: first run builds a second demo with a wrapped key (not counted)")
+        keyfile_metrics: dict[str, object] = {}
+        try:
+            _prepare(keyfile_dir, key_hex=None, patients=patients)
+            if _kdf_ms(keyfile_dir) is None:
+                raise ColdStartFailed("the app kept its key elsewhere than in a key file")
+            keyfile_env = _app_environment(keyfile_dir, key_hex=None)
+            keyfile_samples = [
+                _spawn(APP_COMMAND, keyfile_env) for _ in range(min(repeat, KEYFILE_RUNS_MAX))
+            ]
+            note("key-file runs: " + ", ".join(f"{ms:.0f} ms" for ms in keyfile_samples))
+            keyfile_metrics = latency(keyfile_samples, prefix="keyfile_")
+            keyfile_metrics["keyfile_unwrap_ms"] = _kdf_ms(keyfile_dir)
+        except ColdStartFailed as exc:
+            note(f"key-file variant skipped: {exc}")
+            keyfile_metrics = {"keyfile_p50_ms": None, "keyfile_skipped": str(exc)}
+
+    metrics = latency(samples)
+    p50 = metrics["p50_ms"]
+    return Result(
+        scenario="cold_start",
+        scale=DEMO_PATIENTS if patients is None else patients,
+        metrics=metrics,
+        target=f"p50_ms < {TARGET_P50_MS:.0f}",
+        meets_target=bool(p50 < TARGET_P50_MS),
+        extra={
+            **keyfile_metrics,
+            "first_run_ms": round(first_run_ms, 3),
+            "interpreter_p50_ms": latency(baseline)["p50_ms"],
+            "key_source": "MEDTRACK_DB_KEY",
+        },
+    )
+
+
+SCENARIO = Scenario(
+    name="cold_start",
+    summary="spawn `medtrack-desktop --demo` until the sign-in window shows (target p50 < 1.5 s)",
+    default_scale=None,
+    default_repeat=7,
+    run=run,
+)

@@ -1,0 +1,161 @@
+"""``medtrack-admin`` run as a real subprocess: exit codes, messages, and what lands on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER
+
+PASSWORD = "Adm1n!strator"
+
+
+def admin(
+    *args: str, env: dict[str, str], stdin: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "medtrack_desktop.cli", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=timeout, check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A key from the environment; no keyring; the settings file pointed at a missing path."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDTRACK_")}
+    clean.update(
+        MEDTRACK_DB_KEY=secrets.token_hex(32),
+        MEDTRACK_CONFIG=str(tmp_path / "absent.toml"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    return clean
+
+
+def test_help_on_every_command(env: dict[str, str]) -> None:
+    for command in ([], ["init"], ["migrate"], ["demo"], ["backup"], ["restore"], ["key"],
+                    ["key", "export-recovery"], ["key", "import-recovery"], ["info"]):
+        result = admin(*command, "--help", env=env)
+        assert result.returncode == 0, command
+        assert "usage: medtrack-admin" in result.stdout
+
+
+def test_usage_errors_exit_2(env: dict[str, str]) -> None:
+    assert admin(env=env).returncode == 2
+    assert admin("frobnicate", env=env).returncode == 2
+    result = admin("info", env=env)
+    assert result.returncode == 2
+    assert "--db" in result.stderr
+
+
+def test_init_info_backup_restore_round_trip(env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "ws.db"
+    result = admin("init", "--db", str(db), "--clinic", "Clínica San José", "--workstation",
+                   "Front Desk 1", "--admin-user", "Boss", "--password-stdin", env=env,
+                   stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Clínica San José" in result.stderr
+    assert not db.read_bytes().startswith(SQLITE_PLAINTEXT_HEADER)
+    assert admin("init", "--db", str(db), "--clinic", "Again", env=env).returncode == 1
+
+    info = admin("info", "--db", str(db), "--json", env=env)
+    assert info.returncode == 0, info.stderr
+    facts = json.loads(info.stdout)
+    assert facts["schema_state"] == "current"
+    assert facts["clinic"] == "Clínica San José"
+    assert facts["workstation"] == "Front Desk 1"
+    assert facts["key_source"] == "environment"
+    assert facts["cipher"].startswith("4.")
+    assert facts["row_counts"]["users"] == 1
+    assert facts["row_counts"]["roles"] == 7
+
+    backup = tmp_path / "ws-backup.db"
+    assert admin("backup", "--db", str(db), str(backup), env=env).returncode == 0
+    assert not backup.read_bytes().startswith(SQLITE_PLAINTEXT_HEADER)
+    again = admin("backup", "--db", str(db), str(backup), env=env)
+    assert again.returncode == 1 and "exists" in again.stderr
+
+    refused = admin("restore", str(backup), "--db", str(db), env=env)
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    restored = admin("restore", str(backup), "--db", str(db), "--yes", env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert list(tmp_path.glob("ws.db.before-restore-*"))
+    assert json.loads(admin("info", "--db", str(db), "--json", env=env).stdout)[
+        "row_counts"]["users"] == 1
+
+
+def test_wrong_key_fails_with_message_and_exit_1(env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "ws.db"
+    assert admin("init", "--db", str(db), "--clinic", "A", env=env).returncode == 0
+    before = db.read_bytes()
+    wrong = {**env, "MEDTRACK_DB_KEY": secrets.token_hex(32)}
+    for command in (["info", "--db", str(db)], ["migrate", "--db", str(db)],
+                    ["backup", "--db", str(db), str(tmp_path / "b.db")]):
+        result = admin(*command, env=wrong)
+        assert result.returncode == 1, command
+        assert "wrong key" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert db.read_bytes() == before
+    assert not (tmp_path / "b.db").exists()
+    bad = admin("info", "--db", str(db), env={**env, "MEDTRACK_DB_KEY": "xyz"})
+    assert bad.returncode == 1 and "64 hex" in bad.stderr
+
+
+def test_admin_password_never_on_the_command_line(env: dict[str, str], tmp_path: Path) -> None:
+    result = admin("init", "--db", str(tmp_path / "ws.db"), "--clinic", "A", "--admin-user",
+                   "boss", env=env)
+    assert result.returncode == 1
+    assert "--password-stdin" in result.stderr
+    assert not (tmp_path / "ws.db").exists()
+
+
+def test_demo_and_migrate(env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = admin("demo", "--db", str(db), "--patients", "25", env=env)
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(admin("info", "--db", str(db), "--json", env=env).stdout)
+    assert facts["row_counts"]["patients"] == 25
+    assert facts["row_counts"]["users"] == 7
+    assert admin("demo", "--db", str(db), "--patients", "5", env=env).returncode == 1
+    assert admin("demo", "--db", str(tmp_path / "x.db"), "--patients", "-1",
+                 env=env).returncode == 1
+    migrated = admin("migrate", "--db", str(db), env=env)
+    assert migrated.returncode == 0 and "0002" in migrated.stderr
+
+
+def test_key_escrow_restores_access_after_the_key_is_lost(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Without keyring: key file + passphrase; lose the key file, recover from escrow."""
+    keyless = {k: v for k, v in env.items() if k != "MEDTRACK_DB_KEY"}
+    keyless["MEDTRACK_DB_PASSPHRASE"] = "workstation passphrase"
+    db, escrow = tmp_path / "ws.db", tmp_path / "escrow.json"
+    assert admin("init", "--db", str(db), "--clinic", "A", env=keyless).returncode == 0
+    assert (tmp_path / "ws.db.key").exists()
+
+    short = admin("key", "export-recovery", "--db", str(db), "--out", str(escrow),
+                  "--passphrase-stdin", env=keyless, stdin="short\n")
+    assert short.returncode == 1 and "12 characters" in short.stderr
+    exported = admin("key", "export-recovery", "--db", str(db), "--out", str(escrow),
+                     "--passphrase-stdin", env=keyless, stdin="recovery passphrase 1\n")
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(escrow.read_text())["format"] == "medtrack-wrapped-key/1"
+
+    (tmp_path / "ws.db.key").unlink()
+    lost = admin("info", "--db", str(db), env=keyless)
+    assert lost.returncode == 1 and "recovery copy" in lost.stderr
+
+    wrong = admin("key", "import-recovery", str(escrow), "--db", str(db), "--passphrase-stdin",
+                  env=keyless, stdin="not it at all\n")
+    assert wrong.returncode == 1 and "passphrase is not correct" in wrong.stderr
+    recovered = admin("key", "import-recovery", str(escrow), "--db", str(db),
+                      "--passphrase-stdin", env={**keyless, "MEDTRACK_DB_PASSPHRASE": "new one"},
+                      stdin="recovery passphrase 1\n")
+    assert recovered.returncode == 0, recovered.stderr
+    assert admin("info", "--db", str(db),
+                 env={**keyless, "MEDTRACK_DB_PASSPHRASE": "new one"}).returncode == 0

@@ -1,0 +1,234 @@
+"""The demo clinic: one user per role, N realistic synthetic patients, built atomically."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from medtrack_desktop.demo import DEMO_PASSWORD, DemoCancelled, create_demo_database
+from medtrack_desktop.domain.identity.accounts import authenticate
+from medtrack_desktop.domain.identity.models import ROLE_NAMES, Role, User, UserRole
+from medtrack_desktop.domain.identity.workstation import current_seat
+from medtrack_desktop.domain.patients.models import Patient
+from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER, Store
+from medtrack_desktop.store.errors import StoreError
+
+TODAY = date(2026, 11, 25)
+N = 200
+PHONE = re.compile(r"^\(\d{3}\) \d{3}-\d{4}$")
+
+
+@dataclass(frozen=True)
+class Demo:
+    path: Path
+    key: bytes
+    patients: list[Patient]
+    users: list[User]
+    roles: dict[str, list[str]]  # username -> role names
+
+
+def luhn_valid(number: str) -> bool:
+    """Independent Luhn check (not the product's own helper)."""
+    if not number.isdigit():
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(number)):
+        value = int(digit) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def age_in_years(born: date, today: date = TODAY) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def is_example_domain(email: str) -> bool:
+    """RFC 2606 reserved names: example.com/.net/.org (and their subdomains) or *.example."""
+    domain = email.rpartition("@")[2].lower()
+    labels = domain.split(".")
+    return labels[-1] == "example" or labels[-2:] in (
+        ["example", "com"], ["example", "net"], ["example", "org"]
+    )
+
+
+def load(path: Path, key: bytes) -> Demo:
+    store = Store.open(path, key)
+    try:
+        with store.read_session() as session:
+            patients = list(session.scalars(select(Patient)))
+            users = list(session.scalars(select(User).order_by(User.username)))
+            roles: dict[str, list[str]] = {}
+            for username, role in session.execute(
+                select(User.username, Role.name)
+                .join(UserRole, UserRole.user_id == User.id)
+                .join(Role, Role.id == UserRole.role_id)
+            ):
+                roles.setdefault(username, []).append(role)
+    finally:
+        store.close()
+    return Demo(path, key, patients, users, roles)
+
+
+@pytest.fixture(scope="module")
+def demo200(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    path = tmp_path_factory.mktemp("demo200") / "demo.db"
+    key = secrets.token_bytes(32)
+    progress: list[tuple[int, int]] = []
+    summary = create_demo_database(
+        path, key, patients=N, today=TODAY, progress=lambda d, t: progress.append((d, t))
+    )
+    assert summary.patients == N
+    assert progress[-1] == (N, N)
+    return load(path, key)
+
+
+def test_demo_has_exactly_n_patients(demo200: Demo) -> None:
+    assert len(demo200.patients) == N
+
+
+@pytest.mark.parametrize("count", [0, 7])
+def test_demo_patient_count_for_other_sizes(tmp_path: Path, db_key: bytes, count: int) -> None:
+    summary = create_demo_database(tmp_path / "small.db", db_key, patients=count, today=TODAY)
+    demo = load(tmp_path / "small.db", db_key)
+    assert summary.patients == len(demo.patients) == count
+
+
+def test_one_user_per_role_and_the_patient_user_is_linked_to_a_patient(demo200: Demo) -> None:
+    assert len(demo200.users) == 7
+    assert all(len(roles) == 1 for roles in demo200.roles.values())
+    by_role = {roles[0]: username for username, roles in demo200.roles.items()}
+    assert set(by_role) == set(ROLE_NAMES)
+
+    users = {user.username: user for user in demo200.users}
+    portal = users[by_role["patient"]]
+    patient_ids = {patient.id for patient in demo200.patients}
+    assert portal.patient_id in patient_ids
+    linked = next(p for p in demo200.patients if p.id == portal.patient_id)
+    assert age_in_years(linked.date_of_birth) >= 18
+    others = [user for user in demo200.users if user.username != portal.username]
+    assert all(user.patient_id is None for user in others)
+
+
+def test_every_demo_user_logs_in_with_the_documented_password(demo200: Demo) -> None:
+    store = Store.open(demo200.path, demo200.key)
+    try:
+        with store.session() as session:
+            seat = current_seat(session)
+            assert seat is not None
+            outcomes = {
+                user.username: authenticate(
+                    session, seat=seat, username=user.username, password=DEMO_PASSWORD
+                )
+                for user in demo200.users
+            }
+    finally:
+        store.close()
+    assert {name: outcome.ok for name, outcome in outcomes.items()} == {
+        user.username: True for user in demo200.users
+    }
+
+
+def test_names_are_varied(demo200: Demo) -> None:
+    names = [
+        name
+        for patient in demo200.patients
+        for name in (patient.first_name, patient.middle_name, patient.last_name)
+        if name
+    ]
+    assert any(not name.isascii() for name in names), "accented names"
+    assert any("'" in name for name in names), "apostrophes"
+    assert any("-" in name for name in names), "hyphens"
+    assert len({p.last_name for p in demo200.patients}) >= 40
+    assert len({p.first_name for p in demo200.patients}) >= 40
+
+
+def test_ages_span_zero_to_one_hundred(demo200: Demo) -> None:
+    births = [patient.date_of_birth for patient in demo200.patients]
+    assert max(births) <= TODAY
+    ages = [age_in_years(born) for born in births]
+    assert min(ages) < 2
+    assert 98 <= max(ages) <= 100
+    # Spread, not two clusters: every decade has patients.
+    assert {age // 10 for age in ages} >= set(range(10))
+
+
+def test_mrns_are_unique_and_luhn_valid(demo200: Demo) -> None:
+    mrns = [patient.mrn for patient in demo200.patients]
+    assert len(set(mrns)) == N
+    assert [mrn for mrn in mrns if not luhn_valid(mrn)] == []
+    assert not luhn_valid(mrns[0][:-1] + str((int(mrns[0][-1]) + 1) % 10))  # the check works
+
+
+def test_emails_use_only_reserved_example_domains(demo200: Demo) -> None:
+    emails = [p.email for p in demo200.patients if p.email] + [
+        u.email for u in demo200.users if u.email
+    ]
+    assert len(emails) >= 50
+    assert [email for email in emails if not is_example_domain(email)] == []
+    assert all(re.fullmatch(r"[^@\s]+@[^@\s]+", email) for email in emails)
+
+
+def test_patients_have_addresses_and_well_formed_phones(demo200: Demo) -> None:
+    for patient in demo200.patients:
+        assert patient.address_line1 and patient.city and patient.state and patient.postal_code
+        for phone in (patient.phone_home, patient.phone_mobile):
+            assert phone is None or PHONE.match(phone), phone
+    adults = [p for p in demo200.patients if age_in_years(p.date_of_birth) >= 18]
+    assert all(p.phone_home or p.phone_mobile for p in adults)
+
+
+def test_demo_database_is_encrypted(demo200: Demo) -> None:
+    raw = demo200.path.read_bytes()
+    assert not raw.startswith(SQLITE_PLAINTEXT_HEADER)
+    assert demo200.patients[0].last_name.encode() not in raw
+
+
+# -- atomic build -------------------------------------------------------------------------------
+
+
+def test_cancelling_before_the_patients_leaves_no_files(tmp_path: Path, db_key: bytes) -> None:
+    target = tmp_path / "demo.db"
+    with pytest.raises(DemoCancelled):
+        create_demo_database(target, db_key, patients=50, today=TODAY, cancelled=lambda: True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancelling_after_a_committed_batch_leaves_no_files(
+    tmp_path: Path, db_key: bytes
+) -> None:
+    target = tmp_path / "demo.db"
+    asked: list[int] = []
+    progress: list[int] = []
+
+    def cancel_on_second_batch() -> bool:
+        asked.append(1)
+        return len(asked) >= 2
+
+    with pytest.raises(DemoCancelled):
+        create_demo_database(
+            target, db_key, patients=1001, today=TODAY,
+            progress=lambda done, _total: progress.append(done), cancelled=cancel_on_second_batch,
+        )
+    assert progress == [1000]  # one batch was committed before the cancel
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_building_over_an_existing_path_is_refused(tmp_path: Path, db_key: bytes) -> None:
+    target = tmp_path / "demo.db"
+    target.write_bytes(b"somebody's database")
+    with pytest.raises(StoreError, match="exists already"):
+        create_demo_database(target, db_key, patients=5, today=TODAY)
+    assert target.read_bytes() == b"somebody's database"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+
+
+def test_a_negative_patient_count_is_refused(tmp_path: Path, db_key: bytes) -> None:
+    with pytest.raises(StoreError, match="negative"):
+        create_demo_database(tmp_path / "demo.db", db_key, patients=-1, today=TODAY)
+    assert list(tmp_path.iterdir()) == []
