@@ -80,7 +80,7 @@ def populate_demo(
             )
 
     people = synthetic_people(patients, today=today, seed=seed)
-    done, first_adult = 0, None
+    done, portal_patient = 0, None
     while batch := list(islice(people, _BATCH)):
         if cancelled is not None and cancelled():
             raise DemoCancelled("The demo build was cancelled.")
@@ -90,22 +90,22 @@ def populate_demo(
         ]
         with store.session() as session:
             ids = import_patients(session, system, records=records)
-        if first_adult is None:
-            first_adult = next(
-                (pid for pid, p in zip(ids, batch, strict=True) if (today - p.date_of_birth).days
-                 > 30 * 365), None,
-            )
+        if portal_patient is None:
+            # The portal user gets the oldest patient of the first batch (an adult whenever
+            # there is one).
+            oldest = min(range(len(batch)), key=lambda i: batch[i].date_of_birth)
+            portal_patient = ids[oldest]
         done += len(batch)
         if progress is not None:
             progress(done, patients)
 
     usernames = [staff[0] for staff in DEMO_STAFF]
-    if first_adult is not None:
+    if portal_patient is not None:
         with store.session() as session:
             add_user(
                 session, system, username=DEMO_PATIENT_USER, password=DEMO_PASSWORD,
                 first_name="Portal", last_name="Patient", roles=("patient",),
-                patient_id=first_adult,
+                patient_id=portal_patient,
             )
         usernames.append(DEMO_PATIENT_USER)
     return DemoSummary(seat=seat, patients=done, users=tuple(usernames))

@@ -54,6 +54,8 @@ def check_file_is_encrypted(path: Path) -> None:
 def _check_key(connection: sqlcipher3.Connection, path: Path, key: bytes) -> sqlcipher3.Connection:
     """Key ``connection`` and read the schema; a wrong key closes it and raises ``WrongKey``."""
     try:
+        # SQLCipher would log each failed HMAC check to stderr; the caller reports it instead.
+        connection.execute("PRAGMA cipher_log_level = NONE")
         connection.execute(key_pragma(key))
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError:

@@ -50,7 +50,7 @@ def schema_status(engine: Engine) -> SchemaStatus:
         current = MigrationContext.configure(connection).get_current_revision()
     if current is None and not tables - {"alembic_version"}:
         return SchemaStatus("empty", None, head)
-    if "alembic_version" not in tables:
+    if "alembic_version" not in tables or "clinics" not in tables:
         raise ForeignDatabase(
             "The database holds tables that are not MedTrack's; it was left as is."
         )

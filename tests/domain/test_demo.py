@@ -232,3 +232,15 @@ def test_a_negative_patient_count_is_refused(tmp_path: Path, db_key: bytes) -> N
     with pytest.raises(StoreError, match="negative"):
         create_demo_database(tmp_path / "demo.db", db_key, patients=-1, today=TODAY)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_one_patient_demo_still_has_a_user_per_role(tmp_path: Path) -> None:
+    """With a single (young) patient the portal user links to that patient."""
+    key = secrets.token_bytes(32)
+    path = tmp_path / "tiny.db"
+    create_demo_database(path, key, patients=1, today=TODAY)
+    demo = load(path, key)
+    assert len(demo.patients) == 1
+    assert sorted(role for roles in demo.roles.values() for role in roles) == sorted(ROLE_NAMES)
+    portal = next(user for user in demo.users if demo.roles[user.username] == ["patient"])
+    assert portal.patient_id == demo.patients[0].id

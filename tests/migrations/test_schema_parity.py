@@ -50,15 +50,11 @@ def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_engine(
-    request: pytest.FixtureRequest, tmp_path: Path, db_key: bytes
-) -> Iterator[sa.Engine]:
+@pytest.fixture(params=["sqlite", "pg"])
+def any_engine(request: pytest.FixtureRequest) -> sa.Engine:
     """Each engine in turn (for behaviour that must hold on both)."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_engine")
-    else:
-        yield request.getfixturevalue("pg_engine")
+    engine: sa.Engine = request.getfixturevalue(f"{request.param}_engine")
+    return engine
 
 
 # -- reflection --------------------------------------------------------------------------------

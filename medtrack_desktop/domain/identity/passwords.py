@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verified against when the user name is unknown, so a failed log-in costs the same time
-# whether or not the account exists (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash("medtrack-no-such-user")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a failed log-in costs the same time
+    whether or not the account exists (no user enumeration by timing)."""
+    return _hasher.hash("medtrack-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -18,6 +23,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
