@@ -68,11 +68,17 @@ def _app_environment(data_dir: Path, pycache: Path, *, key_hex: str | None) -> d
 
 def _spawn(command: tuple[str, ...], env: Mapping[str, str]) -> float:
     """Run ``command`` to completion; its wall time in ms. A failure raises with stderr's tail."""
-    with stopwatch() as elapsed:
-        completed = subprocess.run(
-            command, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, timeout=RUN_TIMEOUT_S, check=False,
-        )
+    try:
+        with stopwatch() as elapsed:
+            completed = subprocess.run(
+                command, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, timeout=RUN_TIMEOUT_S, check=False,
+            )
+    except subprocess.TimeoutExpired:
+        raise ColdStartFailed(
+            f"{' '.join(command[1:])} did not exit within {RUN_TIMEOUT_S:.0f} s (an error box "
+            "waiting offscreen?)"
+        ) from None
     if completed.returncode != 0:
         tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         raise ColdStartFailed(
