@@ -11,11 +11,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
 from medtrack_desktop.store.engine import check_file_is_encrypted, connect_raw, key_pragma
 from medtrack_desktop.store.errors import ForeignDatabase, SchemaTooNew, StoreError
-from medtrack_desktop.store.migrate import alembic_config
+from medtrack_desktop.store.migrate import shipped_revisions
 
 _SIDE_FILES = ("-wal", "-shm")
 
@@ -63,8 +61,7 @@ def backup_revision(backup_path: Path, key: bytes) -> str:
         (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     finally:
         connection.close()
-    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if revision not in known:
+    if revision not in shipped_revisions():
         raise SchemaTooNew(f"{backup_path.name} was made by a newer MedTrack; update first.")
     return str(revision)
 

@@ -30,6 +30,7 @@ _SESSION_PRAGMAS = (
     "PRAGMA temp_store = MEMORY",
     "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 15000",
+    "PRAGMA cache_size = -32768",  # 32 MiB of decrypted pages per connection
 )
 _WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
 

@@ -187,8 +187,16 @@ class KeyStore:
         keyring_backend: keyring.backend.KeyringBackend | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self._keyring = keyring_backend if keyring_backend is not None else keyring.get_keyring()
+        self._backend = keyring_backend
         self._environ = os.environ if environ is None else environ
+
+    @property
+    def _keyring(self) -> keyring.backend.KeyringBackend:
+        # Found on first use: the search scans installed backends (~0.1 s), which a start with
+        # MEDTRACK_DB_KEY never needs.
+        if self._backend is None:
+            self._backend = keyring.get_keyring()
+        return self._backend
 
     # -- sources -------------------------------------------------------------------------
 
