@@ -205,7 +205,7 @@ def cmd_info(args: argparse.Namespace, keys: KeyStore) -> None:
                 if name != "alembic_version"
             }
             seat = current_seat(session) if status.state == "current" else None
-            cipher = session.connection().exec_driver_sql("PRAGMA cipher_version").scalar()
+        cipher = store.cipher_version()
     finally:
         store.close()
     info = {

@@ -152,5 +152,10 @@ class Store:
         with self._read_sessions() as session, session.begin():
             yield session
 
+    def cipher_version(self) -> str:
+        """SQLCipher's version, shown to administrators (proof the file is encrypted)."""
+        with self.engine.connect() as connection:
+            return str(connection.exec_driver_sql("PRAGMA cipher_version").scalar())
+
     def close(self) -> None:
         self.engine.dispose()

@@ -21,6 +21,7 @@ from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
 from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.store.lifecycle import open_workstation_store
+from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
 from medtrack_desktop.ui.modules import modules_for
 from medtrack_desktop.ui.shell.login import LoginDialog
@@ -135,10 +136,6 @@ class ShellController(QObject):
             return
         with store.read_session() as session:
             seat = current_seat(session)
-            cipher = session.connection().exec_driver_sql("PRAGMA cipher_version").scalar()
-            revision = session.connection().exec_driver_sql(
-                "SELECT version_num FROM alembic_version"
-            ).scalar()
         if seat is None:
             store.close()
             self._fatal("This database is not set up for a clinic. Run “medtrack-admin init”.")
@@ -149,8 +146,8 @@ class ShellController(QObject):
             seat=seat,
             tasks=self.tasks,
             database=DatabaseStatus(
-                cipher_version=str(cipher),
-                schema_revision=str(revision),
+                cipher_version=store.cipher_version(),
+                schema_revision=head_revision(),  # open_workstation_store upgraded it to head
                 key_source=self.keys.source_of(path) or "unknown",
             ),
         )
