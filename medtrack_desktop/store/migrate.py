@@ -81,18 +81,23 @@ def _run(engine: Engine, action: str, revision: str) -> None:
     config = alembic_config()
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # Batch migrations copy and drop tables; foreign keys are checked again afterwards.
-            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        # PRAGMA foreign_keys is ignored inside a transaction, so it goes to the DB-API
+        # connection before SQLAlchemy begins one. Batch migrations copy and drop tables; the
+        # references are checked again before the commit.
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")
         try:
             config.attributes["connection"] = connection
             getattr(command, action)(config, revision)
-            connection.commit()
             if sqlite:
                 _check_foreign_keys(connection)
+            connection.commit()
         finally:
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            if connection.in_transaction():
+                connection.rollback()
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _check_foreign_keys(connection: Connection) -> None:

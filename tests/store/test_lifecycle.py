@@ -138,3 +138,28 @@ def test_keyed_database_with_foreign_tables_is_refused_and_left_as_is(
     tables = [row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     check.close()
     assert tables == ["inventory"]
+
+
+def test_a_populated_database_upgrades_and_keeps_foreign_keys_enforced(
+    demo_db: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    """Batch migrations rebuild referenced tables (clinics) holding rows; afterwards every
+    pooled connection enforces foreign keys again."""
+    path, key = demo_db
+    store = Store.open(path, key)
+    downgrade(store.engine, "0002")
+    store.close()
+
+    store = open_workstation_store(path, key, backup_dir=tmp_path / "backups")
+    try:
+        assert schema_status(store.engine).state == "current"
+        for _ in range(3):  # several pooled connections
+            with store.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with store.session() as session:
+            assert session.execute(text("SELECT count(*) FROM patients")).scalar() > 0
+            with pytest.raises(Exception, match="FOREIGN KEY"):
+                session.execute(text(
+                    "UPDATE users SET clinic_id = '00000000000000000000000000000000'"))
+    finally:
+        store.close()

@@ -32,6 +32,10 @@ class Clinic(Tracked, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Chicago")
     specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
     idle_lock_minutes: Mapped[int] = mapped_column(default=5)
+    password_min_length: Mapped[int] = mapped_column(default=8)
+    password_max_age_days: Mapped[int | None]
+    lockout_threshold: Mapped[int] = mapped_column(default=5)
+    lockout_minutes: Mapped[int] = mapped_column(default=15)
     baa_signed_date: Mapped[date | None]
 
 
