@@ -21,8 +21,19 @@ from sqlalchemy import func, inspect, select, table
 
 from medtrack_desktop import __version__
 from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
-from medtrack_desktop.domain.identity.accounts import AccountError, add_user
+from medtrack_desktop.domain.audit.trail import verify_trail
+from medtrack_desktop.domain.identity.accounts import (
+    AccountError,
+    add_user,
+    list_users,
+    reset_password,
+    set_active,
+    set_roles,
+    unlock_user,
+)
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.models import ROLE_NAMES
+from medtrack_desktop.domain.identity.policy import PasswordRejected
 from medtrack_desktop.domain.identity.workstation import (
     SetupError,
     current_seat,
@@ -193,6 +204,67 @@ def cmd_key_import(args: argparse.Namespace, keys: KeyStore) -> None:
           file=sys.stderr)
 
 
+def _system_actor(store: Store) -> Actor:
+    with store.read_session() as session:
+        seat = current_seat(session)
+    if seat is None:
+        raise CommandError("This database is not set up for a clinic; run init first.")
+    return Actor.system(seat)
+
+
+def cmd_user(args: argparse.Namespace, keys: KeyStore) -> None:
+    """User administration as the local administrator (who holds the database key)."""
+    store = _open(keys, args.db)
+    try:
+        actor = _system_actor(store)
+        with store.session() as session:
+            if args.user_command == "add":
+                info = add_user(
+                    session, actor, username=args.username, password=_stdin_line("password"),
+                    first_name=args.first, last_name=args.last, roles=tuple(args.role),
+                    email=args.email, npi=args.npi, dea_number=args.dea,
+                    license_number=args.license_number, license_state=args.license_state,
+                )
+                print(f"Added user {info.username!r} ({', '.join(info.roles)}).", file=sys.stderr)
+            elif args.user_command == "list":
+                for user in list_users(session, actor):
+                    flags = [flag for flag, on in (("disabled", not user.is_active),
+                             ("locked", user.locked),
+                             ("must change password", user.must_change_password)) if on]
+                    print(f"{user.username:20} {user.display_name:30} {','.join(user.roles):30} "
+                          f"{' '.join(flags)}".rstrip())
+            elif args.user_command in ("disable", "enable"):
+                set_active(session, actor, username=args.username,
+                           active=args.user_command == "enable")
+            elif args.user_command == "unlock":
+                unlock_user(session, actor, username=args.username)
+            elif args.user_command == "reset-password":
+                reset_password(session, actor, username=args.username,
+                               new_password=_stdin_line("password"))
+                print("Password reset; it must be changed at the next log-in.", file=sys.stderr)
+            elif args.user_command == "roles":
+                info = set_roles(session, actor, username=args.username, roles=tuple(args.role))
+                print(f"{info.username}: {', '.join(info.roles)}", file=sys.stderr)
+    finally:
+        store.close()
+
+
+def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
+    store = _open(keys, args.db)
+    try:
+        with store.read_session() as session:
+            checks = verify_trail(session, _system_actor(store))
+    finally:
+        store.close()
+    broken = [check for check in checks if not check.intact]
+    for check in checks:
+        state = "intact" if check.intact else (
+            f"BROKEN at entry {check.first_bad_seq}: {check.problem}")
+        print(f"workstation {check.workstation_id}: {check.entries} entries checked, {state}")
+    if broken:
+        raise CommandError(f"The audit trail of {len(broken)} workstation(s) does not verify.")
+
+
 def cmd_info(args: argparse.Namespace, keys: KeyStore) -> None:
     store = Store.open(args.db, _load_key(keys, args.db))
     try:
@@ -302,6 +374,50 @@ def build_parser() -> argparse.ArgumentParser:
     restore_key.add_argument("--passphrase-stdin", action="store_true",
                              help="read the recovery passphrase from standard input")
 
+    user = command("user", lambda *_: None, "User administration (users are never deleted).")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = command("add", cmd_user, "Create a user; the password is read from standard input.",
+                  user_commands)
+    _db_option(add)
+    add.add_argument("username")
+    add.add_argument("--first", required=True, help="first name")
+    add.add_argument("--last", required=True, help="last name")
+    add.add_argument("--role", action="append", required=True, choices=ROLE_NAMES,
+                     help="a role (repeat for several)")
+    add.add_argument("--email")
+    add.add_argument("--npi", help="National Provider Identifier")
+    add.add_argument("--dea", help="DEA registration number")
+    add.add_argument("--license-number")
+    add.add_argument("--license-state")
+    add.add_argument("--password-stdin", action="store_true", required=True,
+                     help="read the password from standard input (required)")
+    _db_option(command("list", cmd_user, "List the clinic's users with their roles and state.",
+                       user_commands))
+    for name, help_text in (("disable", "Disable a user (they can no longer log in)."),
+                            ("enable", "Enable a disabled user again."),
+                            ("unlock", "Lift a lockout after failed log-ins.")):
+        sub = command(name, cmd_user, help_text, user_commands)
+        _db_option(sub)
+        sub.add_argument("username")
+    reset = command("reset-password", cmd_user,
+                    "Set a temporary password (read from standard input) that must be changed.",
+                    user_commands)
+    _db_option(reset)
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", required=True,
+                       help="read the password from standard input (required)")
+    roles = command("roles", cmd_user, "Replace a user's roles.", user_commands)
+    _db_option(roles)
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", required=True, choices=ROLE_NAMES,
+                       help="a role (repeat for several)")
+
+    audit = command("audit", lambda *_: None, "The tamper-evident audit trail.")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    _db_option(command("verify", cmd_audit_verify,
+                       "Recompute every workstation's hash chain; exit 1 naming the first bad "
+                       "entry.", audit_commands))
+
     info = command("info", cmd_info, "Schema revision and row counts (no patient data).")
     _db_option(info)
     info.add_argument("--json", action="store_true", help="print JSON")
@@ -313,7 +429,7 @@ def main(argv: Sequence[str] | None = None, *, keys: KeyStore | None = None) -> 
     args = parser.parse_args(argv)  # exits with 2 on wrong usage
     try:
         args.handler(args, keys or KeyStore())
-    except (CommandError, StoreError, SetupError, AccountError) as exc:
+    except (CommandError, StoreError, SetupError, AccountError, PasswordRejected) as exc:
         print(f"medtrack-admin: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

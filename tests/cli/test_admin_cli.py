@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER
+from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER, connect_raw
 from medtrack_desktop.store.migrate import head_revision
 
 PASSWORD = "Adm1n!strator"
@@ -40,7 +40,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_help_on_every_command(env: dict[str, str]) -> None:
     for command in ([], ["init"], ["migrate"], ["demo"], ["backup"], ["restore"], ["key"],
-                    ["key", "export-recovery"], ["key", "import-recovery"], ["info"]):
+                    ["key", "export-recovery"], ["key", "import-recovery"], ["info"],
+                    ["user"], ["user", "add"], ["user", "list"], ["user", "disable"],
+                    ["user", "enable"], ["user", "unlock"], ["user", "reset-password"],
+                    ["user", "roles"], ["audit"], ["audit", "verify"]):
         result = admin(*command, "--help", env=env)
         assert result.returncode == 0, command
         assert "usage: medtrack-admin" in result.stdout
@@ -160,3 +163,54 @@ def test_key_escrow_restores_access_after_the_key_is_lost(
     assert recovered.returncode == 0, recovered.stderr
     assert admin("info", "--db", str(db),
                  env={**keyless, "MEDTRACK_DB_PASSPHRASE": "new one"}).returncode == 0
+
+
+def test_user_administration(env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "ws.db"
+    assert admin("init", "--db", str(db), "--clinic", "A", env=env).returncode == 0
+    weak = admin("user", "add", "--db", str(db), "drlee", "--first", "Ana", "--last", "Lee",
+                 "--role", "physician", "--password-stdin", env=env, stdin="password\n")
+    assert weak.returncode == 1
+    assert "Password: " in weak.stderr and "add a digit" in weak.stderr
+    added = admin("user", "add", "--db", str(db), "drlee", "--first", "Ana", "--last", "Lee",
+                  "--role", "physician", "--role", "admin", "--npi", "1234567893",
+                  "--password-stdin", env=env, stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert admin("user", "add", "--db", str(db), "x", "--first", "a", "--last", "b",
+                 "--role", "nurse", env=env).returncode == 2, "a password only from stdin"
+    assert admin("user", "roles", "--db", str(db), "drlee", "--role", "physician",
+                 env=env).returncode == 0
+    assert admin("user", "disable", "--db", str(db), "drlee", env=env).returncode == 0
+    listing = admin("user", "list", "--db", str(db), env=env)
+    assert listing.returncode == 0
+    line = next(row for row in listing.stdout.splitlines() if row.startswith("drlee"))
+    assert "physician" in line and "admin" not in line and "disabled" in line
+    assert admin("user", "enable", "--db", str(db), "drlee", env=env).returncode == 0
+    assert admin("user", "unlock", "--db", str(db), "drlee", env=env).returncode == 0
+    reset = admin("user", "reset-password", "--db", str(db), "drlee", "--password-stdin",
+                  env=env, stdin="Temp0rary!pass\n")
+    assert reset.returncode == 0, reset.stderr
+    listing = admin("user", "list", "--db", str(db), env=env).stdout
+    assert "must change password" in listing
+    missing = admin("user", "unlock", "--db", str(db), "ghost", env=env)
+    assert missing.returncode == 1 and "no user 'ghost'" in missing.stderr
+
+
+def test_audit_verify_exits_1_naming_the_first_bad_entry(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "demo.db"
+    assert admin("demo", "--db", str(db), "--patients", "10", env=env).returncode == 0
+    intact = admin("audit", "verify", "--db", str(db), env=env)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact" in intact.stdout
+
+    # Someone with the key and a SQL shell drops the trigger and edits an entry.
+    connection = connect_raw(db, bytes.fromhex(env["MEDTRACK_DB_KEY"]))
+    connection.execute("DROP TRIGGER audit_log_no_update")
+    connection.execute("UPDATE audit_log SET action = 'nothing.to.see' WHERE seq = 5")
+    connection.close()
+    broken = admin("audit", "verify", "--db", str(db), env=env)
+    assert broken.returncode == 1
+    assert "BROKEN at entry 5" in broken.stdout
+    assert "does not verify" in broken.stderr

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor, Seat
+from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.store.base import new_id, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -157,3 +158,12 @@ def verify_chain(session: Session, workstation_id: uuid.UUID) -> ChainCheck:
             return ChainCheck(workstation_id, count, entry.seq, problem)
         expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
     return ChainCheck(workstation_id, count, None, None)
+
+
+def verify_trail(session: Session, actor: Actor) -> list[ChainCheck]:
+    """Verify the chain of every workstation whose entries this database holds."""
+    require(actor, "audit.read")
+    workstations = session.scalars(
+        select(AuditEntry.workstation_id).distinct().order_by(AuditEntry.workstation_id)
+    )
+    return [verify_chain(session, workstation_id) for workstation_id in workstations]

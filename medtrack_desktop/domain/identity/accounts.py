@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.identity.actor import Actor, Seat
-from medtrack_desktop.domain.identity.models import Role, User, UserRole
+from medtrack_desktop.domain.identity.models import Clinic, Role, User, UserRole
 from medtrack_desktop.domain.identity.passwords import hash_password, verify_password
 from medtrack_desktop.domain.identity.permissions import permissions_of, require
+from medtrack_desktop.domain.identity.policy import PasswordPolicy
 from medtrack_desktop.store.base import bind_actor, utcnow
 
 LOGIN_FAILED_MESSAGE = "The user name or password is not correct."
@@ -34,12 +36,15 @@ class UserInfo:
     display_name: str
     roles: tuple[str, ...]
     is_active: bool
+    locked: bool = False
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     actor: Actor | None
     message: str | None = None
+    must_change_password: bool = False
 
     @property
     def ok(self) -> bool:
@@ -54,6 +59,48 @@ def _roles_of(session: Session, user_id: uuid.UUID) -> tuple[str, ...]:
         .order_by(Role.name)
     )
     return tuple(names)
+
+
+def password_policy(session: Session, clinic_id: uuid.UUID) -> PasswordPolicy:
+    return PasswordPolicy(min_length=session.get_one(Clinic, clinic_id).password_min_length)
+
+
+def _role_rows(session: Session, clinic_id: uuid.UUID, roles: tuple[str, ...]) -> dict[str, Role]:
+    if not roles:
+        raise AccountError("Roles: give the user at least one role.")
+    rows = {
+        row.name: row
+        for row in session.scalars(
+            select(Role).where(Role.clinic_id == clinic_id, Role.name.in_(roles))
+        )
+    }
+    missing = sorted(set(roles) - set(rows))
+    if missing:
+        raise AccountError(f"Roles: unknown role(s) {', '.join(missing)}.")
+    return rows
+
+
+def _user(session: Session, actor: Actor, username: str) -> User:
+    user = session.scalar(
+        select(User).where(
+            User.clinic_id == actor.seat.clinic_id, User.username == username.strip().lower()
+        )
+    )
+    if user is None:
+        raise AccountError(f"User name: there is no user {username.strip().lower()!r}.")
+    return user
+
+
+def _info(session: Session, user: User) -> UserInfo:
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=_roles_of(session, user.id),
+        is_active=user.is_active,
+        locked=user.locked_until is not None and user.locked_until > utcnow(),
+        must_change_password=user.must_change_password,
+    )
 
 
 def add_user(
@@ -80,22 +127,13 @@ def add_user(
         raise AccountError("User name: 1 to 150 characters.")
     if not first_name.strip() or not last_name.strip():
         raise AccountError("First and last name are required.")
-    if not roles:
-        raise AccountError("Roles: give the user at least one role.")
     exists = session.scalar(
         select(User.id).where(User.clinic_id == clinic_id, User.username == username)
     )
     if exists:
         raise AccountError(f"User name: {username!r} is taken.")
-    role_rows = {
-        row.name: row
-        for row in session.scalars(
-            select(Role).where(Role.clinic_id == clinic_id, Role.name.in_(roles))
-        )
-    }
-    missing = sorted(set(roles) - set(role_rows))
-    if missing:
-        raise AccountError(f"Roles: unknown role(s) {', '.join(missing)}.")
+    role_rows = _role_rows(session, clinic_id, roles)
+    password_policy(session, clinic_id).check(password, username=username)
 
     bind_actor(session, actor.user_id)
     user = User(
@@ -136,9 +174,11 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
         select(User).where(User.clinic_id == seat.clinic_id, User.username == username)
     )
     valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        if user is not None:
-            user.failed_login_attempts += 1
+    now = utcnow()
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    if user is None or locked or not valid or not user.is_active:
+        reason = ("unknown user" if user is None else "account locked" if locked
+                  else "account disabled" if not user.is_active else "wrong password")
         trail.record(
             session,
             seat=seat,
@@ -148,7 +188,10 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
             outcome="failure",
             resource_type="user",
             resource_id=str(user.id) if user else None,
+            reason=reason,
         )
+        if user is not None and reason == "wrong password":
+            _count_failure(session, seat, user)
         return LoginOutcome(None, LOGIN_FAILED_MESSAGE)
 
     roles = _roles_of(session, user.id)
@@ -162,12 +205,35 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
     )
     bind_actor(session, user.id)
     user.failed_login_attempts = 0
-    user.last_login_at = utcnow()
+    user.locked_until = None
+    user.last_login_at = now
     trail.record(
         session, seat=seat, actor=actor, action="login", resource_type="user",
         resource_id=str(user.id),
     )
-    return LoginOutcome(actor)
+    clinic = session.get_one(Clinic, seat.clinic_id)
+    expired = (
+        clinic.password_max_age_days is not None
+        and user.last_password_change is not None
+        and user.last_password_change + timedelta(days=clinic.password_max_age_days) < now
+    )
+    return LoginOutcome(actor, must_change_password=user.must_change_password or expired)
+
+
+def _count_failure(session: Session, seat: Seat, user: User) -> None:
+    """Count a wrong password; at the clinic's threshold the account locks for a while."""
+    clinic = session.get_one(Clinic, seat.clinic_id)
+    user.failed_login_attempts += 1
+    if user.failed_login_attempts < clinic.lockout_threshold:
+        return
+    user.failed_login_attempts = 0
+    user.locked_until = utcnow() + timedelta(minutes=clinic.lockout_minutes)
+    trail.record(
+        session, seat=seat, actor=None, username=user.username, action="account.lock",
+        resource_type="user", resource_id=str(user.id),
+        reason=f"{clinic.lockout_threshold} failed log-ins",
+        changes={"locked_until": user.locked_until.isoformat()},
+    )
 
 
 def sign_out(session: Session, actor: Actor, *, reason: str = "user") -> None:
@@ -176,3 +242,94 @@ def sign_out(session: Session, actor: Actor, *, reason: str = "user") -> None:
         session, seat=actor.seat, actor=actor, action="logout", resource_type="user",
         resource_id=str(actor.user_id) if actor.user_id else None, reason=reason,
     )
+
+
+def change_password(
+    session: Session, actor: Actor, *, current_password: str, new_password: str
+) -> None:
+    """The signed-in user changes their own password (the current one is asked again)."""
+    if actor.user_id is None:
+        raise AccountError("Only a user can change their own password.")
+    user = session.get_one(User, actor.user_id)
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Current password: it is not correct.")
+    if verify_password(user.password_hash, new_password):
+        raise AccountError("New password: it must differ from the current one.")
+    password_policy(session, actor.seat.clinic_id).check(new_password, username=user.username)
+    bind_actor(session, actor.user_id)
+    user.password_hash = hash_password(new_password)
+    user.last_password_change = utcnow()
+    user.must_change_password = False
+    trail.record(session, seat=actor.seat, actor=actor, action="user.password_change",
+                 resource_type="user", resource_id=str(user.id))
+
+
+def reset_password(session: Session, actor: Actor, *, username: str, new_password: str) -> None:
+    """An administrator sets a temporary password; the user must change it at next log-in."""
+    require(actor, "user.admin")
+    user = _user(session, actor, username)
+    password_policy(session, actor.seat.clinic_id).check(new_password, username=user.username)
+    bind_actor(session, actor.user_id)
+    user.password_hash = hash_password(new_password)
+    user.last_password_change = utcnow()
+    user.must_change_password = True
+    user.failed_login_attempts = 0
+    user.locked_until = None
+    trail.record(session, seat=actor.seat, actor=actor, action="user.password_reset",
+                 resource_type="user", resource_id=str(user.id))
+
+
+def unlock_user(session: Session, actor: Actor, *, username: str) -> None:
+    require(actor, "user.admin")
+    user = _user(session, actor, username)
+    bind_actor(session, actor.user_id)
+    user.failed_login_attempts = 0
+    user.locked_until = None
+    trail.record(session, seat=actor.seat, actor=actor, action="user.unlock",
+                 resource_type="user", resource_id=str(user.id))
+
+
+def set_active(session: Session, actor: Actor, *, username: str, active: bool) -> None:
+    """Disable (or re-enable) a user. Users are never deleted: the audit trail names them."""
+    require(actor, "user.admin")
+    user = _user(session, actor, username)
+    if not active and user.id == actor.user_id:
+        raise AccountError("You cannot disable your own account.")
+    bind_actor(session, actor.user_id)
+    user.is_active = active
+    trail.record(session, seat=actor.seat, actor=actor,
+                 action="user.enable" if active else "user.disable",
+                 resource_type="user", resource_id=str(user.id))
+
+
+def set_roles(session: Session, actor: Actor, *, username: str, roles: tuple[str, ...]) -> UserInfo:
+    """Replace a user's roles (removed links are tombstoned, kept for the record)."""
+    require(actor, "user.admin")
+    user = _user(session, actor, username)
+    wanted = _role_rows(session, actor.seat.clinic_id, roles)
+    before = _roles_of(session, user.id)
+    bind_actor(session, actor.user_id)
+    links = session.scalars(select(UserRole).where(UserRole.user_id == user.id)).all()
+    by_role = {link.role_id: link for link in links}
+    now = utcnow()
+    for link in links:
+        keep = link.role_id in {row.id for row in wanted.values()}
+        link.deleted_at = None if keep else (link.deleted_at or now)
+    for row in wanted.values():
+        if row.id not in by_role:
+            session.add(UserRole(clinic_id=actor.seat.clinic_id, user_id=user.id, role_id=row.id))
+    session.flush()
+    after = _roles_of(session, user.id)
+    trail.record(session, seat=actor.seat, actor=actor, action="user.roles",
+                 resource_type="user", resource_id=str(user.id),
+                 changes={"roles": {"old": list(before), "new": list(after)}})
+    return _info(session, user)
+
+
+def list_users(session: Session, actor: Actor) -> list[UserInfo]:
+    """Every user of the actor's clinic (staff data, not PHI), by user name."""
+    require(actor, "user.admin")
+    users = session.scalars(
+        select(User).where(User.clinic_id == actor.seat.clinic_id).order_by(User.username)
+    )
+    return [_info(session, user) for user in users]

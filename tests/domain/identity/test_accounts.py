@@ -301,5 +301,6 @@ def test_a_disabled_user_cannot_log_in(clinic: Clinic1) -> None:
 
     assert actor is None and message == LOGIN_FAILED_MESSAGE
     last = clinic.audit("login")[-1]
-    assert (last.outcome, last.username) == ("failure", "nurse")
-    assert clinic.user("nurse").failed_login_attempts == 1
+    assert (last.outcome, last.username, last.reason) == ("failure", "nurse", "account disabled")
+    # Only wrong passwords count towards lockout; a disabled account is refused as it is.
+    assert clinic.user("nurse").failed_login_attempts == 0
