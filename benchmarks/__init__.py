@@ -6,12 +6,13 @@ goes to stderr. A later issue adds its scenario as a module with a ``SCENARIO`` 
 
 from __future__ import annotations
 
-from benchmarks import cipher_overhead, cold_start, demo_create
+from benchmarks import audit, cipher_overhead, cold_start, demo_create
 from benchmarks.common import Scenario
 
 SCENARIOS: dict[str, Scenario] = {
-    module.SCENARIO.name: module.SCENARIO
-    for module in (cold_start, demo_create, cipher_overhead)
+    scenario.name: scenario
+    for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
+                     audit.WRITE, audit.VERIFY, audit.LOGIN)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]

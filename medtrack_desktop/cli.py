@@ -13,15 +13,16 @@ import getpass
 import json
 import os
 import sys
+import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select, table
 
 from medtrack_desktop import __version__
 from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
-from medtrack_desktop.domain.audit.trail import verify_trail
+from medtrack_desktop.domain.audit.trail import ChainAnchor, chain_heads, verify_trail
 from medtrack_desktop.domain.identity.accounts import (
     AccountError,
     add_user,
@@ -249,11 +250,40 @@ def cmd_user(args: argparse.Namespace, keys: KeyStore) -> None:
         store.close()
 
 
-def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
+def _read_anchors(path: Path) -> list[ChainAnchor]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))["anchors"]
+        return [ChainAnchor(uuid.UUID(row["workstation_id"]), int(row["seq"]),
+                            str(row["entry_hash"])) for row in rows]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CommandError(f"{path} is not a MedTrack audit anchor file.") from None
+
+
+def cmd_audit_anchor(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Write every chain head to a file kept away from the workstation (detects a cut tail)."""
+    if args.out.exists():
+        raise CommandError(f"{args.out} exists already.")
     store = _open(keys, args.db)
     try:
         with store.read_session() as session:
-            checks = verify_trail(session, _system_actor(store))
+            heads = chain_heads(session, _system_actor(store))
+    finally:
+        store.close()
+    args.out.write_text(json.dumps({
+        "format": "medtrack-audit-anchors/1",
+        "anchored_at": datetime.now(UTC).isoformat(),
+        "anchors": [{"workstation_id": str(h.workstation_id), "seq": h.seq,
+                     "entry_hash": h.entry_hash} for h in heads],
+    }, indent=2), encoding="utf-8")
+    print(f"Anchored {len(heads)} chain head(s) in {args.out}.", file=sys.stderr)
+
+
+def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
+    anchors = _read_anchors(args.anchor) if args.anchor else []
+    store = _open(keys, args.db)
+    try:
+        with store.read_session() as session:
+            checks = verify_trail(session, _system_actor(store), anchors=anchors)
     finally:
         store.close()
     broken = [check for check in checks if not check.intact]
@@ -414,9 +444,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = command("audit", lambda *_: None, "The tamper-evident audit trail.")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    _db_option(command("verify", cmd_audit_verify,
-                       "Recompute every workstation's hash chain; exit 1 naming the first bad "
-                       "entry.", audit_commands))
+    verify = command("verify", cmd_audit_verify,
+                     "Recompute every workstation's hash chain; exit 1 naming the first bad "
+                     "entry.", audit_commands)
+    _db_option(verify)
+    verify.add_argument("--anchor", type=Path, metavar="FILE",
+                        help="also check the chain heads recorded by `audit anchor` (finds "
+                        "removed newest entries)")
+    anchor = command("anchor", cmd_audit_anchor,
+                     "Write every chain head to a file to keep away from the workstation.",
+                     audit_commands)
+    _db_option(anchor)
+    anchor.add_argument("--out", type=Path, required=True, help="the anchor file to create")
 
     info = command("info", cmd_info, "Schema revision and row counts (no patient data).")
     _db_option(info)

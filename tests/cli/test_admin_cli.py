@@ -43,7 +43,7 @@ def test_help_on_every_command(env: dict[str, str]) -> None:
                     ["key", "export-recovery"], ["key", "import-recovery"], ["info"],
                     ["user"], ["user", "add"], ["user", "list"], ["user", "disable"],
                     ["user", "enable"], ["user", "unlock"], ["user", "reset-password"],
-                    ["user", "roles"], ["audit"], ["audit", "verify"]):
+                    ["user", "roles"], ["audit"], ["audit", "verify"], ["audit", "anchor"]):
         result = admin(*command, "--help", env=env)
         assert result.returncode == 0, command
         assert "usage: medtrack-admin" in result.stdout
@@ -214,3 +214,26 @@ def test_audit_verify_exits_1_naming_the_first_bad_entry(
     assert broken.returncode == 1
     assert "BROKEN at entry 5" in broken.stdout
     assert "does not verify" in broken.stderr
+
+
+def test_an_anchor_finds_removed_newest_entries(env: dict[str, str], tmp_path: Path) -> None:
+    db, anchors = tmp_path / "demo.db", tmp_path / "anchors.json"
+    assert admin("demo", "--db", str(db), "--patients", "3", env=env).returncode == 0
+    assert admin("audit", "anchor", "--db", str(db), "--out", str(anchors),
+                 env=env).returncode == 0
+    assert admin("audit", "verify", "--db", str(db), "--anchor", str(anchors),
+                 env=env).returncode == 0
+
+    connection = connect_raw(db, bytes.fromhex(env["MEDTRACK_DB_KEY"]))
+    connection.execute("DROP TRIGGER audit_log_no_delete")
+    connection.execute("DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 2 FROM audit_log)")
+    connection.close()
+    assert admin("audit", "verify", "--db", str(db), env=env).returncode == 0, (
+        "without an anchor a cut tail cannot be seen")
+    cut = admin("audit", "verify", "--db", str(db), "--anchor", str(anchors), env=env)
+    assert cut.returncode == 1
+    assert "newest entries are missing" in cut.stdout
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("[]")
+    bad = admin("audit", "verify", "--db", str(db), "--anchor", str(garbage), env=env)
+    assert bad.returncode == 1 and "not a MedTrack audit anchor file" in bad.stderr

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit.models import AuditEntry
@@ -136,16 +137,29 @@ class ChainCheck:
         return self.problem is None
 
 
-def verify_chain(session: Session, workstation_id: uuid.UUID) -> ChainCheck:
-    """Recompute one workstation's chain; name the first entry that does not hold."""
+@dataclass(frozen=True)
+class ChainAnchor:
+    """A chain head kept outside this database (by the server, or an administrator's file).
+
+    The chain alone cannot show that its newest entries were cut off; an anchor can: the
+    anchored entry must still be there with the same hash.
+    """
+
+    workstation_id: uuid.UUID
+    seq: int
+    entry_hash: str
+
+
+def check_entries(
+    workstation_id: uuid.UUID, entries: Iterable[AuditEntry], *, anchor: ChainAnchor | None = None
+) -> ChainCheck:
+    """Recompute a chain given oldest first; name the first entry that does not hold."""
     expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
-    rows = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.workstation_id == workstation_id)
-        .order_by(AuditEntry.seq)
-        .execution_options(yield_per=1000)
-    )
-    for entry in rows:
+
+    def anchored(entry: AuditEntry) -> bool:
+        return anchor is not None and entry.seq == anchor.seq
+
+    for entry in entries:
         count += 1
         problem = None
         if entry.seq != expected_seq:
@@ -154,16 +168,58 @@ def verify_chain(session: Session, workstation_id: uuid.UUID) -> ChainCheck:
             problem = "link to the previous entry is broken"
         elif entry.entry_hash != entry_hash(entry):
             problem = "entry content does not match its hash"
+        elif anchored(entry) and entry.entry_hash != anchor.entry_hash:  # type: ignore[union-attr]
+            problem = "entry differs from the anchored one"
         if problem:
             return ChainCheck(workstation_id, count, entry.seq, problem)
         expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
+    if anchor is not None and expected_seq <= anchor.seq:
+        return ChainCheck(
+            workstation_id, count, expected_seq,
+            f"the newest entries are missing: the anchor names entry {anchor.seq}, "
+            f"the chain ends at {expected_seq - 1}",
+        )
     return ChainCheck(workstation_id, count, None, None)
 
 
-def verify_trail(session: Session, actor: Actor) -> list[ChainCheck]:
-    """Verify the chain of every workstation whose entries this database holds."""
-    require(actor, "audit.read")
-    workstations = session.scalars(
-        select(AuditEntry.workstation_id).distinct().order_by(AuditEntry.workstation_id)
+def verify_chain(
+    session: Session, workstation_id: uuid.UUID, *, anchor: ChainAnchor | None = None
+) -> ChainCheck:
+    """Recompute one workstation's chain as stored in this database."""
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.workstation_id == workstation_id)
+        .order_by(AuditEntry.seq)
+        .execution_options(yield_per=1000)
     )
-    return [verify_chain(session, workstation_id) for workstation_id in workstations]
+    return check_entries(workstation_id, rows, anchor=anchor)
+
+
+def chain_heads(session: Session, actor: Actor) -> list[ChainAnchor]:
+    """The newest entry of every workstation's chain, to be kept as anchors elsewhere."""
+    require(actor, "audit.read")
+    newest = (
+        select(AuditEntry.workstation_id, func.max(AuditEntry.seq).label("seq"))
+        .group_by(AuditEntry.workstation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(AuditEntry.workstation_id, AuditEntry.seq, AuditEntry.entry_hash)
+        .join(newest, (AuditEntry.workstation_id == newest.c.workstation_id)
+              & (AuditEntry.seq == newest.c.seq))
+        .order_by(AuditEntry.workstation_id)
+    )
+    return [ChainAnchor(row.workstation_id, row.seq, row.entry_hash) for row in rows]
+
+
+def verify_trail(
+    session: Session, actor: Actor, *, anchors: Iterable[ChainAnchor] = ()
+) -> list[ChainCheck]:
+    """Verify every workstation's chain held here (and every anchored one, even if emptied)."""
+    require(actor, "audit.read")
+    by_workstation = {anchor.workstation_id: anchor for anchor in anchors}
+    workstations = set(session.scalars(select(AuditEntry.workstation_id).distinct()))
+    return [
+        verify_chain(session, workstation_id, anchor=by_workstation.get(workstation_id))
+        for workstation_id in sorted(workstations | set(by_workstation))
+    ]

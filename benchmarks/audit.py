@@ -1,0 +1,124 @@
+"""Audit trail costs (identity issue): write overhead per service call, ``audit verify`` over a
+large chain, and a log-in including Argon2id.
+
+- ``audit_write``: ``trail.record`` inside an open unit of work, per call (target p50 < 1 ms).
+- ``audit_verify``: builds --scale entries (default 1,000,000) on one workstation's chain, then
+  times ``verify_trail`` over them (target < 10 s).
+- ``login``: ``authenticate`` with the right password, per call (target p50 < 500 ms).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks.common import Result, Scenario, latency, note, now_ms, rate
+
+PASSWORD = "Bench!Passw0rd"
+
+
+@contextmanager
+def _clinic(workdir: str | None) -> Iterator[tuple[object, object]]:
+    """A fresh encrypted workstation database with one clinic and one admin: (store, seat)."""
+    from medtrack_desktop.domain.identity.accounts import add_user
+    from medtrack_desktop.domain.identity.actor import Actor
+    from medtrack_desktop.domain.identity.workstation import initialize_workstation
+    from medtrack_desktop.store.engine import Store
+    from medtrack_desktop.store.keys import generate_key
+    from medtrack_desktop.store.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="medtrack-bench-audit-", dir=workdir) as tmp:
+        store = Store.open(Path(tmp) / "audit.db", generate_key(), create=True)
+        upgrade(store.engine)
+        with store.session() as session:
+            seat = initialize_workstation(session, clinic_name="Bench", workstation_name="W")
+            add_user(session, Actor.system(seat), username="admin", password=PASSWORD,
+                     first_name="A", last_name="B", roles=("admin",))
+        try:
+            yield store, seat
+        finally:
+            store.close()
+
+
+def run_write(scale: int | None, repeat: int, workdir: str | None) -> Result:
+    import uuid
+
+    from medtrack_desktop.domain.audit import trail
+    from medtrack_desktop.domain.identity.actor import Actor
+
+    calls = scale or 5000
+    samples: list[float] = []
+    with _clinic(workdir) as (store, seat):
+        actor = Actor.system(seat)  # type: ignore[arg-type]
+        for _ in range(repeat):
+            with store.session() as session:  # type: ignore[attr-defined]
+                for index in range(calls):
+                    start = now_ms()
+                    trail.record(session, seat=seat, actor=actor, action="patient.read",  # type: ignore[arg-type]
+                                 resource_type="patient", resource_id=str(index),
+                                 patient_id=uuid.uuid4())
+                    samples.append(now_ms() - start)
+    metrics = latency(samples)
+    return Result("audit_write", calls, metrics, target="p50_ms < 1",
+                  meets_target=metrics["p50_ms"] < 1)
+
+
+def run_verify(scale: int | None, repeat: int, workdir: str | None) -> Result:
+    from medtrack_desktop.domain.audit import trail
+    from medtrack_desktop.domain.identity.actor import Actor
+
+    entries = scale or 1_000_000
+    batch = 20_000
+    samples: list[float] = []
+    with _clinic(workdir) as (store, seat):
+        actor = Actor.system(seat)  # type: ignore[arg-type]
+        start = now_ms()
+        written = 2  # initialize_workstation and add_user wrote these
+        while written < entries:
+            size = min(batch, entries - written)
+            with store.session() as session:  # type: ignore[attr-defined]
+                trail.record_many(session, seat=seat, actor=actor, events=[  # type: ignore[arg-type]
+                    {"action": "patient.read", "resource_type": "patient",
+                     "resource_id": str(written + i)} for i in range(size)])
+            written += size
+            note(f"{written}/{entries} entries written")
+        build_ms = now_ms() - start
+        for _ in range(repeat):
+            with store.read_session() as session:  # type: ignore[attr-defined]
+                start = now_ms()
+                checks = trail.verify_trail(session, actor)
+                samples.append(now_ms() - start)
+            if not all(check.intact for check in checks):
+                raise RuntimeError("the benchmark chain does not verify")
+    metrics = {**latency(samples), "entries_per_s": rate(entries, min(samples)),
+               "build_s": round(build_ms / 1000, 1)}
+    return Result("audit_verify", entries, metrics, target="p50_ms < 10000",
+                  meets_target=metrics["p50_ms"] < 10_000)
+
+
+def run_login(scale: int | None, repeat: int, workdir: str | None) -> Result:
+    from medtrack_desktop.domain.identity.accounts import authenticate
+
+    tries = scale or 20
+    samples: list[float] = []
+    with _clinic(workdir) as (store, seat):
+        for _ in range(tries * repeat):
+            start = now_ms()
+            with store.session() as session:  # type: ignore[attr-defined]
+                outcome = authenticate(session, seat=seat, username="admin",  # type: ignore[arg-type]
+                                       password=PASSWORD)
+            samples.append(now_ms() - start)
+            if not outcome.ok:
+                raise RuntimeError("the benchmark log-in failed")
+    metrics = latency(samples)
+    return Result("login", tries, metrics, target="p50_ms < 500",
+                  meets_target=metrics["p50_ms"] < 500)
+
+
+WRITE = Scenario("audit_write", "trail.record per service call (target p50 < 1 ms)", 5000, 1,
+                 run_write)
+VERIFY = Scenario("audit_verify", "verify a chain of --scale entries (target < 10 s)",
+                  1_000_000, 1, run_verify)
+LOGIN = Scenario("login", "authenticate incl. Argon2id (target p50 < 500 ms)", 20, 1, run_login)
