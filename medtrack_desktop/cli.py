@@ -33,6 +33,7 @@ from medtrack_desktop.domain.identity.accounts import (
     unlock_user,
 )
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.mfa import reset_mfa, set_role_mfa_required
 from medtrack_desktop.domain.identity.models import ROLE_NAMES
 from medtrack_desktop.domain.identity.policy import PasswordRejected
 from medtrack_desktop.domain.identity.workstation import (
@@ -246,6 +247,14 @@ def cmd_user(args: argparse.Namespace, keys: KeyStore) -> None:
             elif args.user_command == "roles":
                 info = set_roles(session, actor, username=args.username, roles=tuple(args.role))
                 print(f"{info.username}: {', '.join(info.roles)}", file=sys.stderr)
+            elif args.user_command == "require-mfa":
+                set_role_mfa_required(session, actor, role=args.role, required=not args.off)
+                print(f"Role {args.role!r}: two-step sign-in "
+                      f"{'no longer required' if args.off else 'required'}.", file=sys.stderr)
+            elif args.user_command == "reset-mfa":
+                reset_mfa(session, actor, username=args.username)
+                print("Two-step sign-in reset; the user enrols again if a role requires it.",
+                      file=sys.stderr)
     finally:
         store.close()
 
@@ -441,6 +450,18 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("username")
     roles.add_argument("--role", action="append", required=True, choices=ROLE_NAMES,
                        help="a role (repeat for several)")
+    require_mfa = command("require-mfa", cmd_user,
+                          "Require two-step sign-in (TOTP) of everyone holding a role.",
+                          user_commands)
+    _db_option(require_mfa)
+    require_mfa.add_argument("--role", required=True, choices=ROLE_NAMES, help="the role")
+    require_mfa.add_argument("--off", action="store_true",
+                             help="stop requiring it (users who enrolled keep it on)")
+    reset_mfa_cmd = command("reset-mfa", cmd_user,
+                            "Turn a user's two-step sign-in off, forgetting the authenticator "
+                            "key and recovery codes (lost or new phone).", user_commands)
+    _db_option(reset_mfa_cmd)
+    reset_mfa_cmd.add_argument("username")
 
     audit = command("audit", lambda *_: None, "The tamper-evident audit trail.")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")

@@ -4,6 +4,7 @@ from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.models import (
     Clinic,
     LocalSetting,
+    MfaRecoveryCode,
     Role,
     User,
     UserRole,
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "Clinic",
     "LocalSetting",
+    "MfaRecoveryCode",
     "Patient",
     "Role",
     "User",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.admin.module import ADMIN
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.module import ModuleSpec
 
-ALL_MODULES: tuple[ModuleSpec, ...] = (HOME,)
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, ADMIN)
 
 
 def modules_for(actor: Actor) -> list[ModuleSpec]:

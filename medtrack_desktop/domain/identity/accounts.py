@@ -191,7 +191,7 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
             reason=reason,
         )
         if user is not None and reason == "wrong password":
-            _count_failure(session, seat, user)
+            count_failed_password(session, seat, user)
         return LoginOutcome(None, LOGIN_FAILED_MESSAGE)
 
     roles = _roles_of(session, user.id)
@@ -220,8 +220,9 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
     return LoginOutcome(actor, must_change_password=user.must_change_password or expired)
 
 
-def _count_failure(session: Session, seat: Seat, user: User) -> None:
-    """Count a wrong password; at the clinic's threshold the account locks for a while."""
+def count_failed_password(session: Session, seat: Seat, user: User) -> None:
+    """Count a wrong password (log-in or unlock); at the clinic's threshold the account locks
+    for a while."""
     clinic = session.get_one(Clinic, seat.clinic_id)
     user.failed_login_attempts += 1
     if user.failed_login_attempts < clinic.lockout_threshold:

@@ -71,6 +71,13 @@ class User(ClinicScoped, Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
+    # The TOTP shared secret (base32). Kept as is because the workstation database is
+    # SQLCipher-encrypted at rest; it is pending (set, not yet enabled) during enrolment.
+    mfa_secret: Mapped[str | None] = mapped_column(Text)
+    # The newest TOTP time step accepted, so a code seen once cannot be replayed.
+    mfa_last_step: Mapped[int | None]
+    # Wrong second-factor codes since the last good one (the password step resets its own count).
+    mfa_failed_attempts: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     hipaa_training_date: Mapped[date | None]
     patient_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -90,6 +97,7 @@ class Role(ClinicScoped, Base):
 
     name: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(String(200), default="")
+    mfa_required: Mapped[bool] = mapped_column(default=False)
 
 
 class UserRole(ClinicScoped, Base):
@@ -100,6 +108,18 @@ class UserRole(ClinicScoped, Base):
     role_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("roles.id", ondelete="RESTRICT"), index=True
     )
+
+
+class MfaRecoveryCode(ClinicScoped, Base):
+    """A one-time code that stands in for the authenticator; only its Argon2 hash is kept."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(Text)
+    used_at: Mapped[datetime | None]
 
 
 class LocalSetting(Base):

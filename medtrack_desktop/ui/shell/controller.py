@@ -24,6 +24,7 @@ from medtrack_desktop.store.lifecycle import open_workstation_store
 from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
 from medtrack_desktop.ui.modules import modules_for
+from medtrack_desktop.ui.shell.locking import WorkstationLocker
 from medtrack_desktop.ui.shell.login import LoginDialog
 from medtrack_desktop.ui.shell.main_window import MainWindow
 from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
@@ -46,10 +47,12 @@ class ShellController(QObject):
         tasks: TaskRunner,
         on_login_shown: Callable[[], None] | None = None,
         show_error: Callable[[str], None] | None = None,
+        idle_lock_ms: int | None = None,
     ) -> None:
         super().__init__()
         self.settings, self.keys, self.tasks = settings, keys, tasks
         self.on_login_shown = on_login_shown
+        self.idle_lock_ms = idle_lock_ms  # None: the clinic's setting (tests pass a short one)
         self.show_error = show_error or (
             lambda message: QMessageBox.critical(None, "MedTrack Desktop", message)
         )
@@ -176,15 +179,22 @@ class ShellController(QObject):
         self.window = MainWindow(context=self.context, actor=actor, modules=modules_for(actor))
         self.window.sig_sign_out.connect(lambda: self._end_session(actor, then=self.show_login))
         self.window.sig_quit.connect(lambda: self._end_session(actor, then=self._quit))
+        self.window.sig_switch_user.connect(
+            lambda: self._end_session(actor, then=self.show_login, reason="switch user")
+        )
         self.window.showMaximized()
+        WorkstationLocker(window=self.window, actor=actor, store=self.context.store,
+                          tasks=self.tasks, idle_ms=self.idle_lock_ms)
 
-    def _end_session(self, actor: Actor, *, then: Callable[[], None]) -> None:
+    def _end_session(
+        self, actor: Actor, *, then: Callable[[], None], reason: str = "user"
+    ) -> None:
         assert self.context is not None
         store = self.context.store
 
         def record(_progress: object, _cancelled: object) -> None:
             with store.session() as session:
-                sign_out(session, actor)
+                sign_out(session, actor, reason=reason)
 
         def failed(exc: Exception) -> None:
             log.error("sign-out could not be recorded: %s", type(exc).__name__)

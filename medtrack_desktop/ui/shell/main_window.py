@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,16 +26,21 @@ from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
 
 
 class MainWindow(QMainWindow):
-    """Emits ``sig_sign_out`` when the user signs out and ``sig_quit`` when they quit."""
+    """Emits ``sig_sign_out`` when the user signs out, ``sig_quit`` when they quit,
+    ``sig_lock_requested`` on Ctrl+L and ``sig_switch_user`` from the lock screen."""
 
     sig_sign_out = Signal()
     sig_quit = Signal()
+    sig_lock_requested = Signal()
+    sig_switch_user = Signal()
 
     def __init__(self, *, context: AppContext, actor: Actor, modules: list[ModuleSpec]) -> None:
         super().__init__()
         self.context, self.actor, self.modules = context, actor, modules
         self._leaving = False
-        self.setWindowTitle(f"MedTrack Desktop — {context.seat.clinic_name}")
+        self.lock_screen: QWidget | None = None
+        self._title = f"MedTrack Desktop — {context.seat.clinic_name}"  # never patient data
+        self.setWindowTitle(self._title)
         self.setWindowIcon(app_icon())
         self.setMinimumSize(QSize(1024, 640))
 
@@ -63,7 +69,9 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.nav)
         layout.addWidget(right, 1)
-        self.setCentralWidget(central)
+        self.screens = QStackedWidget()  # the workspace, or the lock screen covering it
+        self.screens.addWidget(central)
+        self.setCentralWidget(self.screens)
 
         self._build_menus()
         self._build_status_bar()
@@ -82,6 +90,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(
+            self._action("&Lock workstation", "Ctrl+L", self.sig_lock_requested)
+        )
         file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", "Ctrl+Q", self.quit))
@@ -120,6 +131,49 @@ class MainWindow(QMainWindow):
             self, "About MedTrack Desktop",
             f"MedTrack Desktop {__version__}\nEncrypted clinic workstation EHR.",
         )
+
+    # -- lock --------------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_screen is not None
+
+    def show_lock(self, screen: QWidget) -> None:
+        """Cover everything (workspace, patient bar, menus, status) with ``screen``; no shortcut
+        works until ``hide_lock``. Dialogs left open over the window are closed."""
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        self.lock_screen = screen
+        self.screens.addWidget(screen)
+        self.screens.setCurrentWidget(screen)
+        self.menuBar().hide()
+        self.statusBar().hide()
+        for action in self.actions():
+            action.setEnabled(False)
+        self.setWindowTitle("MedTrack Desktop — Locked")
+        screen.setFocus()
+
+    def hide_lock(self) -> None:
+        if self.lock_screen is None:
+            return
+        self.screens.removeWidget(self.lock_screen)
+        self.lock_screen.deleteLater()
+        self.lock_screen = None
+        self.screens.setCurrentIndex(0)
+        self.menuBar().show()
+        self.statusBar().show()
+        for action in self.actions():
+            action.setEnabled(True)
+        self.setWindowTitle(self._title)
+        self.nav.setFocus()
+
+    def switch_user(self) -> None:
+        """Leave this user's session for the sign-in dialog; the window is destroyed."""
+        self._leaving = True
+        self.close()
+        self.sig_switch_user.emit()
+        self.deleteLater()
 
     # -- leaving -----------------------------------------------------------------------------
 

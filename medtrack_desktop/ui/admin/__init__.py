@@ -1,0 +1,1 @@
+"""Administration: users, the role x permission matrix, the audit log viewer."""

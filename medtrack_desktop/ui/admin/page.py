@@ -1,0 +1,33 @@
+"""The administration page: one tab per task, each tab with its own controller."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.admin.audit_controller import AuditController
+from medtrack_desktop.ui.admin.matrix_view import MatrixView
+from medtrack_desktop.ui.admin.users_controller import UsersController
+from medtrack_desktop.ui.context import AppContext
+
+
+class AdminPage(QWidget):
+    def __init__(self, context: AppContext, actor: Actor) -> None:
+        super().__init__()
+        self.setAccessibleName("Administration")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
+        layout.addWidget(QLabel("Administration", objectName="pageTitle"))
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Administration sections")
+        self.users = UsersController(context=context, actor=actor)
+        self.matrix = MatrixView()
+        self.tabs.addTab(self.users.view, "&Users")
+        self.tabs.addTab(self.matrix, "Roles && &permissions")
+        self.audit: AuditController | None = None
+        if actor.can("audit.read"):
+            self.audit = AuditController(context=context, actor=actor)
+            self.tabs.addTab(self.audit.view, "Audit &log")
+        layout.addWidget(self.tabs, 1)
+        self.users.refresh()

@@ -1,0 +1,1 @@
+"""Qt item models: thin cached adapters over service results (lists of frozen dataclasses)."""

@@ -1,0 +1,20 @@
+"""The README's role table says what resources/seed/permissions.toml grants, role by role."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from medtrack_desktop.domain.identity.permissions import role_matrix
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def test_readme_role_table_matches_the_seed() -> None:
+    section = README.read_text(encoding="utf-8").split("### Roles and permissions", 1)[1]
+    documented = {}
+    for line in section.split("\n\n", 2)[2].splitlines():
+        match = re.match(r"\| `(\w+)` \| [^|]+ \| (.+) \|$", line)
+        if match:
+            documented[match[1]] = frozenset(re.findall(r"`([\w.]+)`", match[2]))
+    assert documented == {role: granted for role, (_d, granted) in role_matrix().items()}
