@@ -8,11 +8,10 @@ import pyotp
 from sqlalchemy import select
 from test_admin_cli import PASSWORD, admin, env  # noqa: F401  (``env`` is a fixture)
 
-from medtrack_desktop.domain.identity.accounts import authenticate
+from medtrack_desktop.domain.identity.accounts import authenticate, second_factor_step
 from medtrack_desktop.domain.identity.mfa import (
-    begin_enrolment,
-    confirm_enrolment,
-    second_factor_step,
+    begin_sign_in_enrolment,
+    confirm_sign_in_enrolment,
 )
 from medtrack_desktop.domain.identity.models import Role
 from medtrack_desktop.domain.identity.workstation import current_seat
@@ -46,12 +45,13 @@ def test_require_mfa_per_role_and_reset_a_user(env: dict[str, str],  # noqa: F81
             assert session.scalars(select(Role.mfa_required).where(Role.name == "nurse")).one()
             seat = current_seat(session)
             assert seat is not None
-            actor = authenticate(session, seat=seat, username="nia", password=PASSWORD).actor
-            assert actor is not None and actor.user_id is not None
-            assert second_factor_step(session, actor.user_id) == "enrol"
-            enrolment = begin_enrolment(session, actor)
-            confirm_enrolment(session, actor, code=pyotp.TOTP(enrolment.secret).now())
-            assert second_factor_step(session, actor.user_id) == "code"
+            pending = authenticate(session, seat=seat, username="nia", password=PASSWORD).pending
+            assert pending is not None and pending.step == "enrol"
+            enrolment = begin_sign_in_enrolment(session, seat=seat, pending=pending)
+            outcome, _codes = confirm_sign_in_enrolment(
+                session, seat=seat, pending=pending, code=pyotp.TOTP(enrolment.secret).now())
+            assert outcome.ok
+            assert second_factor_step(session, pending.user_id) == "code"
     finally:
         store.close()
 
@@ -65,7 +65,7 @@ def test_require_mfa_per_role_and_reset_a_user(env: dict[str, str],  # noqa: F81
     store = Store.open(db, bytes.fromhex(env["MEDTRACK_DB_KEY"]))
     try:
         with store.read_session() as session:
-            assert second_factor_step(session, actor.user_id) == "none"
+            assert second_factor_step(session, pending.user_id) == "none"
             assert not session.scalars(
                 select(Role.mfa_required).where(Role.name == "nurse")).one()
     finally:

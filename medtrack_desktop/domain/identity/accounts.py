@@ -2,16 +2,18 @@
 
 Log-in never tells which part was wrong (no user enumeration) and is audited either way. It
 returns an outcome instead of raising, so the audit entry of a failure commits with the unit of
-work that recorded it.
+work that recorded it. When the user (or one of their roles) needs a second factor, a good
+password gives a ``PendingSignIn`` instead of an actor; ``mfa`` completes it.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
@@ -23,6 +25,10 @@ from medtrack_desktop.domain.identity.policy import PasswordPolicy
 from medtrack_desktop.store.base import bind_actor, utcnow
 
 LOGIN_FAILED_MESSAGE = "The user name or password is not correct."
+# How long a good password waits for its second factor before the sign-in starts over.
+PENDING_SIGN_IN_TTL = timedelta(minutes=5)
+
+SecondFactorStep = Literal["none", "code", "enrol"]
 
 
 class AccountError(ValueError):
@@ -41,10 +47,25 @@ class UserInfo:
 
 
 @dataclass(frozen=True)
+class PendingSignIn:
+    """A good password still waiting for its second factor: ``step`` is ``"code"`` (ask one)
+    or ``"enrol"`` (a role requires MFA and the user has none yet: set it up now)."""
+
+    user_id: uuid.UUID
+    username: str
+    step: SecondFactorStep
+    password_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.password_at > PENDING_SIGN_IN_TTL
+
+
+@dataclass(frozen=True)
 class LoginOutcome:
     actor: Actor | None
     message: str | None = None
     must_change_password: bool = False
+    pending: PendingSignIn | None = None
 
     @property
     def ok(self) -> bool:
@@ -194,6 +215,25 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
             count_failed_password(session, seat, user)
         return LoginOutcome(None, LOGIN_FAILED_MESSAGE)
 
+    bind_actor(session, user.id)
+    user.failed_login_attempts = 0
+    step = second_factor_step(session, user.id)
+    if step == "none":
+        return admit(session, seat=seat, user_id=user.id, method="password", now=now)
+    trail.record(
+        session, seat=seat, actor=None, username=user.username, action="login.password",
+        resource_type="user", resource_id=str(user.id), reason=f"second factor: {step}",
+    )
+    return LoginOutcome(None, pending=PendingSignIn(user.id, user.username, step, now))
+
+
+def admit(
+    session: Session, *, seat: Seat, user_id: uuid.UUID, method: str, now: datetime | None = None
+) -> LoginOutcome:
+    """Let a user in whose every required factor has passed; audited as ``login`` with the
+    factors used (``method``)."""
+    now = now or utcnow()
+    user = session.get_one(User, user_id)
     roles = _roles_of(session, user.id)
     actor = Actor(
         user_id=user.id,
@@ -209,7 +249,7 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
     user.last_login_at = now
     trail.record(
         session, seat=seat, actor=actor, action="login", resource_type="user",
-        resource_id=str(user.id),
+        resource_id=str(user.id), reason=None if method == "password" else method,
     )
     clinic = session.get_one(Clinic, seat.clinic_id)
     expired = (
@@ -218,6 +258,27 @@ def authenticate(session: Session, *, seat: Seat, username: str, password: str) 
         and user.last_password_change + timedelta(days=clinic.password_max_age_days) < now
     )
     return LoginOutcome(actor, must_change_password=user.must_change_password or expired)
+
+
+def mfa_required(session: Session, user_id: uuid.UUID) -> bool:
+    """True when the user turned MFA on or any of their current roles requires it."""
+    user = session.get_one(User, user_id)
+    if user.mfa_enabled:
+        return True
+    return bool(session.scalar(select(exists().where(
+        UserRole.user_id == user_id,
+        UserRole.deleted_at.is_(None),
+        UserRole.role_id == Role.id,
+        Role.mfa_required.is_(True),
+        Role.deleted_at.is_(None),
+    ))))
+
+
+def second_factor_step(session: Session, user_id: uuid.UUID) -> SecondFactorStep:
+    """After a good password: ``"none"``, ``"code"`` (ask a code) or ``"enrol"`` (set up first)."""
+    if not mfa_required(session, user_id):
+        return "none"
+    return "code" if session.get_one(User, user_id).mfa_enabled else "enrol"
 
 
 def count_failed_password(session: Session, seat: Seat, user: User) -> None:

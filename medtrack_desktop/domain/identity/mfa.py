@@ -1,14 +1,16 @@
 """Second factor at log-in: TOTP (RFC 6238, via pyotp) and one-time recovery codes.
 
-The sign-in dialog runs the password step first (``accounts.authenticate``); when it succeeds it
-asks ``second_factor_step`` what comes next and does not hand the actor to the shell until that
-step passes:
+The sign-in dialog runs the password step first (``accounts.authenticate``). When the user or
+one of their roles needs MFA, a good password gives a ``PendingSignIn`` (no actor yet) whose
+step says what comes next:
 
-- ``"none"``: neither the user nor any of their roles asks for MFA;
-- ``"code"``: ask for a code, ``verify_second_factor`` (a TOTP code or a recovery code);
-- ``"enrol"``: a role requires MFA and the user has none yet: ``begin_enrolment`` (QR code and
-  manual key), then ``confirm_enrolment`` with a code from the new authenticator — the confirmed
-  code is the second factor of this log-in, and the recovery codes it returns are shown once.
+- ``"code"``: ask for a code, ``complete_sign_in`` (a TOTP code or a recovery code);
+- ``"enrol"``: a role requires MFA and the user has none yet: ``begin_sign_in_enrolment`` (QR
+  code and manual key), then ``confirm_sign_in_enrolment`` with a code from the new
+  authenticator — that code is the second factor of this log-in, and the recovery codes it
+  returns are shown once.
+
+A signed-in user sets MFA up for themselves with ``begin_enrolment``/``confirm_enrolment``.
 
 The TOTP secret sits in ``users.mfa_secret`` as is (the database is SQLCipher-encrypted at rest);
 recovery codes are kept only as Argon2 hashes. Wrong codes are counted apart from wrong passwords
@@ -23,26 +25,26 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
-from medtrack_desktop.domain.identity.accounts import AccountError, _user
-from medtrack_desktop.domain.identity.actor import Actor, Seat
-from medtrack_desktop.domain.identity.models import (
-    ROLE_NAMES,
-    Clinic,
-    MfaRecoveryCode,
-    Role,
-    User,
-    UserRole,
+from medtrack_desktop.domain.identity.accounts import (
+    AccountError,
+    LoginOutcome,
+    PendingSignIn,
+    _user,
+    admit,
+    mfa_required,
+    second_factor_step,
 )
+from medtrack_desktop.domain.identity.actor import Actor, Seat
+from medtrack_desktop.domain.identity.models import ROLE_NAMES, Clinic, MfaRecoveryCode, Role, User
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.store.base import bind_actor, utcnow
 
@@ -55,9 +57,6 @@ _RECOVERY_LENGTH = 10  # 31**10 ~ 2**49, shown as two groups of five
 # password's to resist guessing, and up to ten are tried at one log-in (budget < 500 ms).
 _recovery_hasher = PasswordHasher(time_cost=1, memory_cost=19 * 1024, parallelism=1)
 TOTP_WINDOW = 1  # one 30-second step either side, for clock drift (pyotp's valid_window=1)
-
-SecondFactorStep = Literal["none", "code", "enrol"]
-
 
 class MfaError(AccountError):
     """An MFA request cannot be done; the message is safe to show."""
@@ -185,16 +184,7 @@ def begin_enrolment(session: Session, actor: Actor) -> Enrolment:
     A user whose MFA is already on is refused: replacing the secret would silently disable the
     authenticator in use. An administrator resets MFA first (lost phone, new device).
     """
-    user = _own_user(session, actor)
-    if user.mfa_enabled:
-        raise MfaError("Two-step sign-in is already set up; an administrator can reset it.")
-    bind_actor(session, user.id)
-    user.mfa_secret = pyotp.random_base32()
-    user.mfa_last_step = None
-    trail.record(session, seat=actor.seat, actor=actor, action="user.mfa_enrol_start",
-                 resource_type="user", resource_id=str(user.id))
-    uri = pyotp.TOTP(user.mfa_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
-    return Enrolment(secret=user.mfa_secret, provisioning_uri=uri, qr_svg=qr_svg(uri))
+    return _begin(session, actor.seat, _own_user(session, actor), actor)
 
 
 def confirm_enrolment(
@@ -205,8 +195,24 @@ def confirm_enrolment(
     The plain codes exist only in the returned list (show once, ask the user to keep them);
     any earlier recovery codes stop working.
     """
-    user = _own_user(session, actor)
-    at = _moment(now)
+    return _confirm(session, actor.seat, _own_user(session, actor), actor, code, _moment(now))
+
+
+def _begin(session: Session, seat: Seat, user: User, actor: Actor | None) -> Enrolment:
+    if user.mfa_enabled:
+        raise MfaError("Two-step sign-in is already set up; an administrator can reset it.")
+    bind_actor(session, user.id)
+    user.mfa_secret = pyotp.random_base32()
+    user.mfa_last_step = None
+    trail.record(session, seat=seat, actor=actor, username=user.username,
+                 action="user.mfa_enrol_start", resource_type="user", resource_id=str(user.id))
+    uri = pyotp.TOTP(user.mfa_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    return Enrolment(secret=user.mfa_secret, provisioning_uri=uri, qr_svg=qr_svg(uri))
+
+
+def _confirm(
+    session: Session, seat: Seat, user: User, actor: Actor | None, code: str, at: datetime
+) -> list[str]:
     if user.mfa_enabled:
         raise MfaError("Two-step sign-in is already set up.")
     if user.mfa_secret is None:
@@ -224,8 +230,8 @@ def confirm_enrolment(
         session.add(MfaRecoveryCode(clinic_id=user.clinic_id, user_id=user.id,
                                     code_hash=_recovery_hasher.hash(_canonical_recovery(plain))))
     session.flush()
-    trail.record(session, seat=actor.seat, actor=actor, action="user.mfa_enable",
-                 resource_type="user", resource_id=str(user.id),
+    trail.record(session, seat=seat, actor=actor, username=user.username,
+                 action="user.mfa_enable", resource_type="user", resource_id=str(user.id),
                  changes={"recovery_codes": RECOVERY_CODE_COUNT})
     return codes
 
@@ -238,32 +244,6 @@ def mfa_status(session: Session, actor: Actor) -> MfaStatus:
 
 
 # -- log-in ---------------------------------------------------------------------------------------
-
-
-def mfa_required(session: Session, user_id: uuid.UUID) -> bool:
-    """True when the user turned MFA on or any of their current roles requires it."""
-    user = session.get_one(User, user_id)
-    if user.mfa_enabled:
-        return True
-    return bool(session.scalar(select(exists().where(
-        UserRole.user_id == user_id,
-        UserRole.deleted_at.is_(None),
-        UserRole.role_id == Role.id,
-        Role.mfa_required.is_(True),
-        Role.deleted_at.is_(None),
-    ))))
-
-
-def second_factor_needed(session: Session, user_id: uuid.UUID) -> bool:
-    """After a good password: must a second factor pass before the user is let in?"""
-    return mfa_required(session, user_id)
-
-
-def second_factor_step(session: Session, user_id: uuid.UUID) -> SecondFactorStep:
-    """After a good password: ``"none"``, ``"code"`` (ask a code) or ``"enrol"`` (set up first)."""
-    if not mfa_required(session, user_id):
-        return "none"
-    return "code" if session.get_one(User, user_id).mfa_enabled else "enrol"
 
 
 def verify_second_factor(
@@ -335,6 +315,65 @@ def _count_failure(session: Session, seat: Seat, user: User, at: datetime) -> No
         reason=f"{clinic.lockout_threshold} wrong second-factor codes",
         changes={"locked_until": user.locked_until.isoformat()},
     )
+
+
+# -- completing a sign-in that waits for its second factor ----------------------------------------
+
+SIGN_IN_CODE_REFUSED = "The code is not correct, or the account is locked."
+SIGN_IN_EXPIRED = "The sign-in took too long. Enter your user name and password again."
+
+
+def _pending_user(
+    session: Session, seat: Seat, pending: PendingSignIn, step: str, at: datetime
+) -> User | None:
+    """The user of a pending sign-in if it may still go on at ``step`` (checked again here, not
+    trusted from the dialog): not expired, same clinic, active, and the step still the one due."""
+    user = session.get(User, pending.user_id)
+    if (pending.expired(at) or user is None or user.clinic_id != seat.clinic_id
+            or not user.is_active or second_factor_step(session, user.id) != step):
+        return None
+    return user
+
+
+def complete_sign_in(
+    session: Session, *, seat: Seat, pending: PendingSignIn, code: str,
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """The second step of a sign-in: a TOTP or recovery code. A refusal keeps ``pending`` so the
+    dialog can ask again (the wrong codes count toward the lockout)."""
+    at = _moment(now)
+    if _pending_user(session, seat, pending, "code", at) is None:
+        return LoginOutcome(None, SIGN_IN_EXPIRED)
+    if not verify_second_factor(session, seat=seat, user_id=pending.user_id, code=code, now=at):
+        return LoginOutcome(None, SIGN_IN_CODE_REFUSED, pending=pending)
+    return admit(session, seat=seat, user_id=pending.user_id, method="password + second factor",
+                 now=at)
+
+
+def begin_sign_in_enrolment(
+    session: Session, *, seat: Seat, pending: PendingSignIn, now: datetime | None = None
+) -> Enrolment:
+    """A role requires MFA of a user who has none: make their authenticator key at sign-in."""
+    user = _pending_user(session, seat, pending, "enrol", _moment(now))
+    if user is None:
+        raise MfaError(SIGN_IN_EXPIRED)
+    return _begin(session, seat, user, None)
+
+
+def confirm_sign_in_enrolment(
+    session: Session, *, seat: Seat, pending: PendingSignIn, code: str,
+    now: datetime | None = None,
+) -> tuple[LoginOutcome, list[str]]:
+    """Turn MFA on with the new authenticator's first code, which also completes the sign-in;
+    returns the outcome and the recovery codes to show once."""
+    at = _moment(now)
+    user = _pending_user(session, seat, pending, "enrol", at)
+    if user is None:
+        raise MfaError(SIGN_IN_EXPIRED)
+    codes = _confirm(session, seat, user, None, code, at)
+    outcome = admit(session, seat=seat, user_id=user.id, method="password + new authenticator",
+                    now=at)
+    return outcome, codes
 
 
 # -- administration ------------------------------------------------------------------------------

@@ -15,7 +15,14 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, DemoCancelled, create_demo_database
-from medtrack_desktop.domain.identity.accounts import LoginOutcome, authenticate, sign_out
+from medtrack_desktop.domain.identity import mfa
+from medtrack_desktop.domain.identity.accounts import (
+    LoginOutcome,
+    PendingSignIn,
+    authenticate,
+    change_password,
+    sign_out,
+)
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
@@ -25,7 +32,7 @@ from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
 from medtrack_desktop.ui.modules import modules_for
 from medtrack_desktop.ui.shell.locking import WorkstationLocker
-from medtrack_desktop.ui.shell.login import LoginDialog
+from medtrack_desktop.ui.shell.login import LoginDialog, SignInCalls
 from medtrack_desktop.ui.shell.main_window import MainWindow
 from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.tasks import TaskRunner
@@ -158,21 +165,54 @@ class ShellController(QObject):
 
     # -- sign in / out -----------------------------------------------------------------------
 
-    def _attempt(self, username: str, password: str) -> LoginOutcome:
+    def _sign_in_calls(self) -> SignInCalls:
         assert self.context is not None
-        with self.context.store.session() as session:
-            return authenticate(
-                session, seat=self.context.seat, username=username, password=password
-            )
+        store, seat = self.context.store, self.context.seat
+
+        def password(username: str, password: str) -> LoginOutcome:
+            with store.session() as session:
+                return authenticate(session, seat=seat, username=username, password=password)
+
+        def code(pending: PendingSignIn, code: str) -> LoginOutcome:
+            with store.session() as session:
+                return mfa.complete_sign_in(session, seat=seat, pending=pending, code=code)
+
+        def begin_enrolment(pending: PendingSignIn) -> mfa.Enrolment:
+            with store.session() as session:
+                return mfa.begin_sign_in_enrolment(session, seat=seat, pending=pending)
+
+        def confirm_enrolment(
+            pending: PendingSignIn, code: str
+        ) -> tuple[LoginOutcome, list[str]]:
+            with store.session() as session:
+                return mfa.confirm_sign_in_enrolment(session, seat=seat, pending=pending,
+                                                     code=code)
+
+        def new_password(actor: Actor, current: str, new: str) -> None:
+            with store.session() as session:
+                change_password(session, actor, current_password=current, new_password=new)
+
+        return SignInCalls(password=password, code=code, begin_enrolment=begin_enrolment,
+                           confirm_enrolment=confirm_enrolment, change_password=new_password)
 
     def show_login(self) -> None:
         assert self.context is not None
-        self.login = LoginDialog(seat=self.context.seat, tasks=self.tasks, attempt=self._attempt)
+        self.login = LoginDialog(seat=self.context.seat, tasks=self.tasks,
+                                 calls=self._sign_in_calls())
         self.login.sig_signed_in.connect(self._open_main_window)
-        self.login.rejected.connect(self._quit)
+        self.login.rejected.connect(self._login_left)
         self.login.show()
         if self.on_login_shown is not None:
             self.on_login_shown()
+
+    def _login_left(self) -> None:
+        """Quit from the sign-in dialog; a user let in but stopped at a due password change is
+        signed out first, so the trail shows the session ended."""
+        admitted = self.login.admitted if self.login is not None else None
+        if admitted is not None:
+            self._end_session(admitted, then=self._quit, reason="password change not done")
+        else:
+            self._quit()
 
     def _open_main_window(self, actor: Actor) -> None:
         assert self.context is not None

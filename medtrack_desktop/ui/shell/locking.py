@@ -1,4 +1,5 @@
-"""Locks one user's main window on idle time or Ctrl+L, and unlocks it with their password.
+"""Locks one user's main window on idle time or Ctrl+L, and unlocks it with their password (and
+authenticator code when they use two-step sign-in).
 
 Locking covers the window at once, on the GUI thread; the audit entry is written afterwards by a
 task. Unlocking runs the password check (Argon2id) as a task too.
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class WorkstationLocker(QObject):
-    """Owned by the window it guards. ``idle_ms`` None reads the clinic's setting once."""
+    """Owned by the window it guards. The clinic's idle time and whether the user unlocks with a
+    code are read once, off the GUI thread; ``idle_ms`` overrides the idle time (tests)."""
 
     def __init__(
         self, *, window: MainWindow, actor: Actor, store: Store, tasks: TaskRunner,
@@ -31,19 +33,26 @@ class WorkstationLocker(QObject):
         super().__init__(window)
         self.window, self.actor, self.store, self.tasks = window, actor, store, tasks
         self.idle: IdleWatcher | None = None
+        self.settings: workstation_lock.LockSettings | None = None
         self._ended = False
         window.sig_lock_requested.connect(lambda: self.lock(reason="manual"))
         for leaving in (window.sig_sign_out, window.sig_quit, window.sig_switch_user):
             leaving.connect(self._end)
         if idle_ms is not None:
             self._watch(idle_ms)
-        else:
-            self.tasks.start("idle-lock-setting", self._read_minutes,
-                             on_done=lambda minutes: self._watch(minutes * 60_000))
+        self.tasks.start("lock-settings", self._read_settings,
+                         on_done=lambda settings: self._settings_read(settings, idle_ms))
 
-    def _read_minutes(self, _progress: object, _cancelled: object) -> int:
+    def _read_settings(self, _progress: object, _cancelled: object) -> object:
         with self.store.read_session() as session:
-            return workstation_lock.idle_lock_minutes(session, self.actor.seat.clinic_id)
+            return workstation_lock.lock_settings(session, self.actor)
+
+    def _settings_read(self, settings: workstation_lock.LockSettings, idle_ms: int | None) -> None:
+        self.settings = settings
+        if isinstance(self.window.lock_screen, LockScreen):  # locked before they arrived
+            self.window.lock_screen.set_ask_code(settings.code_required)
+        if idle_ms is None:
+            self._watch(settings.idle_minutes * 60_000)
 
     def _watch(self, interval_ms: int) -> None:
         if self.idle is not None or self._ended:
@@ -65,7 +74,11 @@ class WorkstationLocker(QObject):
         if self.window.locked or self._ended:
             return
         self._stop()
-        screen = LockScreen(actor=self.actor, tasks=self.tasks, attempt=self._attempt)
+        # Settings not read yet (a lock in the first instant): offer the code field anyway; it
+        # is ignored for users without two-step sign-in.
+        ask_code = self.settings is None or self.settings.code_required
+        screen = LockScreen(actor=self.actor, tasks=self.tasks, attempt=self._attempt,
+                            ask_code=ask_code)
         screen.sig_unlocked.connect(self.unlock)
         screen.sig_switch_user.connect(self._switch_user)
         self.window.show_lock(screen)
@@ -77,9 +90,9 @@ class WorkstationLocker(QObject):
         with self.store.session() as session:
             workstation_lock.lock(session, self.actor, reason=reason)
 
-    def _attempt(self, password: str) -> bool:
+    def _attempt(self, password: str, code: str | None) -> bool:
         with self.store.session() as session:
-            return workstation_lock.unlock(session, self.actor, password=password)
+            return workstation_lock.unlock(session, self.actor, password=password, code=code)
 
     def unlock(self) -> None:
         if self._ended:

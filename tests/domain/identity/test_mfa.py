@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -15,18 +16,25 @@ from sqlalchemy import select
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity.accounts import add_user, authenticate
+from medtrack_desktop.domain.identity.accounts import (
+    add_user,
+    authenticate,
+    mfa_required,
+    second_factor_step,
+)
 from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.mfa import (
+    SIGN_IN_CODE_REFUSED,
+    SIGN_IN_EXPIRED,
     Enrolment,
     MfaError,
     begin_enrolment,
+    begin_sign_in_enrolment,
+    complete_sign_in,
     confirm_enrolment,
-    mfa_required,
+    confirm_sign_in_enrolment,
     mfa_status,
     reset_mfa,
-    second_factor_needed,
-    second_factor_step,
     set_role_mfa_required,
     verify_second_factor,
 )
@@ -113,7 +121,7 @@ def test_enrolment_shows_a_qr_code_and_is_not_active_until_confirmed(
         codes = confirm_enrolment(session, drlee, code=totp.at(T0), now=T0)
     assert len(codes) == 10 and len(set(codes)) == 10
     with store.read_session() as session:
-        assert second_factor_needed(session, drlee.user_id)  # type: ignore[arg-type]
+        assert mfa_required(session, drlee.user_id)  # type: ignore[arg-type]
         assert second_factor_step(session, drlee.user_id) == "code"  # type: ignore[arg-type]
         hashes = session.scalars(select(MfaRecoveryCode.code_hash)).all()
         assert mfa_status(session, drlee).recovery_codes_left == 10
@@ -197,7 +205,7 @@ def test_role_requirement_asks_for_enrolment_then_a_code(store: Store, seat: Sea
     perform(store, admin, set_role_mfa_required, role="nurse", required=True)
     with store.read_session() as session:
         assert mfa_required(session, nurse.user_id)  # type: ignore[arg-type]
-        assert second_factor_needed(session, nurse.user_id)  # type: ignore[arg-type]
+        assert mfa_required(session, nurse.user_id)  # type: ignore[arg-type]
         assert second_factor_step(session, nurse.user_id) == "enrol"  # type: ignore[arg-type]
         assert second_factor_step(session, admin.user_id) == "none"  # type: ignore[arg-type]
     enrol(store, nurse)
@@ -274,3 +282,83 @@ def test_the_command_line_actor_cannot_enrol(store: Store, seat: Seat) -> None:
     with store.session() as session, pytest.raises(ValueError, match="naive"):
         verify_second_factor(session, seat=seat, user_id=uuid.uuid4(), code="123456",
                              now=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+# -- the sign-in itself: a good password waits for its second factor -----------------------------
+
+
+def login_reasons(store: Store) -> list[tuple[str, str, str | None]]:
+    with store.read_session() as session:
+        rows = session.execute(
+            select(AuditEntry.action, AuditEntry.outcome, AuditEntry.reason)
+            .where(AuditEntry.action.in_(("login", "login.password")))
+            .order_by(AuditEntry.seq)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_a_good_password_alone_does_not_let_an_enrolled_user_in(store: Store, seat: Seat) -> None:
+    drlee = actor_of(store, seat, "drlee")
+    totp, _codes = enrol(store, drlee, at=T0 - timedelta(minutes=2))
+    with store.session() as session:
+        outcome = authenticate(session, seat=seat, username="drlee", password=GOOD)
+    assert outcome.actor is None and not outcome.ok and outcome.message is None
+    assert outcome.pending is not None and outcome.pending.step == "code"
+    pending = outcome.pending
+    assert login_reasons(store)[-1] == ("login.password", "success", "second factor: code")
+
+    with store.session() as session:
+        refused = complete_sign_in(session, seat=seat, pending=pending, code="000000", now=T0)
+    assert not refused.ok and refused.message == SIGN_IN_CODE_REFUSED
+    assert refused.pending == pending, "the dialog may ask again"
+
+    with store.session() as session:
+        admitted = complete_sign_in(session, seat=seat, pending=pending, code=totp.at(T0), now=T0)
+    assert admitted.actor is not None and admitted.actor.username == "drlee"
+    assert "rx.prescribe" in admitted.actor.permissions
+    assert login_reasons(store)[-1] == ("login", "success", "password + second factor")
+
+
+def test_a_pending_sign_in_expires_and_cannot_cross_clinics(store: Store, seat: Seat) -> None:
+    drlee = actor_of(store, seat, "drlee")
+    totp, _codes = enrol(store, drlee, at=T0 - timedelta(minutes=2))
+    with store.session() as session:
+        pending = authenticate(session, seat=seat, username="drlee", password=GOOD).pending
+    assert pending is not None
+    late = pending.password_at + timedelta(minutes=6)
+    with store.session() as session:
+        expired = complete_sign_in(session, seat=seat, pending=pending, code=totp.at(late),
+                                   now=late)
+    assert not expired.ok and expired.message == SIGN_IN_EXPIRED and expired.pending is None
+    elsewhere = replace(seat, clinic_id=uuid.uuid4())
+    with store.session() as session:
+        foreign = complete_sign_in(session, seat=elsewhere, pending=pending,
+                                   code=totp.at(pending.password_at),
+                                   now=pending.password_at)
+    assert not foreign.ok
+    with store.session() as session, pytest.raises(MfaError, match="took too long"):
+        begin_sign_in_enrolment(session, seat=seat, pending=pending)  # step is "code", not enrol
+
+
+def test_a_role_requirement_enrols_the_user_during_sign_in(store: Store, seat: Seat) -> None:
+    admin = actor_of(store, seat, "admin")
+    perform(store, admin, set_role_mfa_required, role="nurse", required=True)
+    with store.session() as session:
+        outcome = authenticate(session, seat=seat, username="nurse", password=GOOD)
+    pending = outcome.pending
+    assert outcome.actor is None and pending is not None and pending.step == "enrol"
+    with store.session() as session:
+        enrolment = begin_sign_in_enrolment(session, seat=seat, pending=pending, now=T0)
+    totp = pyotp.TOTP(enrolment.secret)
+    with store.session() as session, pytest.raises(MfaError, match="does not match"):
+        confirm_sign_in_enrolment(session, seat=seat, pending=pending, code="123456", now=T0)
+    with store.session() as session:
+        admitted, codes = confirm_sign_in_enrolment(session, seat=seat, pending=pending,
+                                                    code=totp.at(T0), now=T0)
+    assert admitted.actor is not None and admitted.actor.username == "nurse"
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert login_reasons(store)[-1] == ("login", "success", "password + new authenticator")
+    with store.session() as session, pytest.raises(MfaError):
+        begin_sign_in_enrolment(session, seat=seat, pending=pending, now=T0)  # now "code"
+    with store.session() as session:
+        again = authenticate(session, seat=seat, username="nurse", password=GOOD)
+    assert again.pending is not None and again.pending.step == "code"

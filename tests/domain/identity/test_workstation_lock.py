@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -9,9 +12,10 @@ from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.mfa import begin_enrolment, confirm_enrolment
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.workstation import current_seat
-from medtrack_desktop.domain.identity.workstation_lock import idle_lock_minutes, lock, unlock
+from medtrack_desktop.domain.identity.workstation_lock import lock, lock_settings, unlock
 from medtrack_desktop.store.engine import Store
 
 
@@ -41,7 +45,8 @@ def _try(store: Store, actor: Actor, password: str) -> bool:
 
 def test_idle_minutes_default_to_five(demo_store: Store, nurse: Actor) -> None:
     with demo_store.read_session() as session:
-        assert idle_lock_minutes(session, nurse.seat.clinic_id) == 5
+        settings = lock_settings(session, nurse)
+    assert settings.idle_minutes == 5 and not settings.code_required
 
 
 def test_lock_is_audited_with_its_reason(demo_store: Store, nurse: Actor) -> None:
@@ -80,4 +85,27 @@ def test_disabled_user_cannot_unlock(demo_store: Store, nurse: Actor) -> None:
     assert not _try(demo_store, nurse, DEMO_PASSWORD)
     assert _entries(demo_store, "workstation.unlock") == [
         ("failure", "account disabled", "nurse"),
+    ]
+
+
+def test_with_two_step_sign_in_unlock_needs_a_code_too(demo_store: Store, nurse: Actor) -> None:
+    with demo_store.session() as session:
+        totp = pyotp.TOTP(begin_enrolment(session, nurse).secret)
+    past = datetime.now(UTC) - timedelta(minutes=3)
+    with demo_store.session() as session:
+        confirm_enrolment(session, nurse, code=totp.at(past), now=past)
+    with demo_store.read_session() as session:
+        assert lock_settings(session, nurse).code_required
+    assert not _try(demo_store, nurse, DEMO_PASSWORD), "no code"
+    with demo_store.session() as session:
+        assert not unlock(session, nurse, password=DEMO_PASSWORD, code="000000")
+    with demo_store.session() as session:
+        assert not unlock(session, nurse, password="wrong", code=totp.now()), "password first"
+    with demo_store.session() as session:
+        assert unlock(session, nurse, password=DEMO_PASSWORD, code=totp.now())
+    assert [reason for _o, reason, _u in _entries(demo_store, "workstation.unlock")] == [
+        "second factor refused", "second factor refused", "wrong password", None,
+    ]
+    assert [reason for _o, reason, _u in _entries(demo_store, "login.mfa")] == [
+        "wrong code", "authenticator code",
     ]

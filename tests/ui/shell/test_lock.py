@@ -2,60 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
 import shiboken6
-from keyring.backends.fail import Keyring as NoKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.ui.shell.controller import ShellController
 from medtrack_desktop.ui.shell.lock_screen import REFUSED, LockScreen
 from medtrack_desktop.ui.shell.locking import WorkstationLocker
 from medtrack_desktop.ui.shell.main_window import MainWindow
-from medtrack_desktop.ui.tasks import TaskRunner
 
 LONG = 600_000  # idle interval for tests that lock by hand
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def make_shell(
-    qtbot: QtBot, demo_db: tuple[Path, bytes], tmp_path: Path
-) -> Iterator[Callable[[int | None], ShellController]]:
-    path, key = demo_db
-    made: list[ShellController] = []
-
-    def make(idle_ms: int | None) -> ShellController:
-        settings = Settings(data_dir=tmp_path, db_path=path, backup_dir=tmp_path / "backups",
-                            demo=False)
-        keys = KeyStore(keyring_backend=NoKeyring(), environ={"MEDTRACK_DB_KEY": key.hex()})
-        errors: list[str] = []
-        controller = ShellController(settings=settings, keys=keys, tasks=TaskRunner(),
-                                     show_error=errors.append, idle_lock_ms=idle_ms)
-        controller.start()
-        assert errors == [] and controller.login is not None
-        qtbot.addWidget(controller.login)
-        made.append(controller)
-        return controller
-
-    yield make
-    for controller in made:
-        controller.tasks.wait(10_000)
-        if controller.window is not None and shiboken6.isValid(controller.window):
-            controller.window.close()
-        controller.tasks.wait(10_000)
-        if controller.context is not None:
-            controller.context.store.close()
 
 
 def _sign_in(qtbot: QtBot, shell: ShellController, username: str = "physician") -> MainWindow:
@@ -66,6 +28,8 @@ def _sign_in(qtbot: QtBot, shell: ShellController, username: str = "physician") 
     login.sign_in.click()
     qtbot.waitUntil(lambda: shell.window is not None and shell.window.isVisible(), timeout=20_000)
     assert shell.window is not None
+    locker = shell.window.findChild(WorkstationLocker)
+    qtbot.waitUntil(lambda: locker.settings is not None, timeout=10_000)
     return shell.window
 
 
