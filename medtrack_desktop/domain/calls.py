@@ -39,6 +39,9 @@ def perform(
                 actor=actor,
                 action="permission.denied",
                 outcome="denied",
+                patient_id=denied.patient_id,
+                resource_type="patient" if denied.patient_id else None,
+                resource_id=str(denied.patient_id) if denied.patient_id else None,
                 reason=denied.permission,
                 changes={"service": getattr(service, "__name__", "service")},
             )

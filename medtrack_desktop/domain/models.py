@@ -10,13 +10,14 @@ from medtrack_desktop.domain.identity.models import (
     UserRole,
     Workstation,
 )
-from medtrack_desktop.domain.patients.models import Patient
+from medtrack_desktop.domain.patients.models import CareTeamMember, Patient
 from medtrack_desktop.store.base import Base
 
 metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "CareTeamMember",
     "Clinic",
     "LocalSetting",
     "MfaRecoveryCode",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import uuid
 from functools import cache
 
 from medtrack_desktop.domain.identity.actor import Actor
@@ -10,11 +11,15 @@ from medtrack_desktop.paths import resource
 
 
 class PermissionDenied(Exception):
-    """The acting user lacks a permission. The message is safe to show."""
+    """The acting user lacks a permission. The message is safe to show; ``patient_id`` names
+    the patient whose record was refused, for the audit entry."""
 
-    def __init__(self, permission: str) -> None:
-        super().__init__(f"You do not have permission to do this ({permission}).")
+    def __init__(
+        self, permission: str, *, patient_id: uuid.UUID | None = None, message: str | None = None
+    ) -> None:
+        super().__init__(message or f"You do not have permission to do this ({permission}).")
         self.permission = permission
+        self.patient_id = patient_id
 
 
 @cache
@@ -35,6 +40,6 @@ def permissions_of(roles: tuple[str, ...]) -> frozenset[str]:
     return frozenset(granted)
 
 
-def require(actor: Actor, permission: str) -> None:
+def require(actor: Actor, permission: str, *, patient_id: uuid.UUID | None = None) -> None:
     if not actor.can(permission):
-        raise PermissionDenied(permission)
+        raise PermissionDenied(permission, patient_id=patient_id)

@@ -1,10 +1,12 @@
-"""Patient demographics (the core the registry issue extends)."""
+"""Patient demographics (the core the registry issue extends) and who may open a restricted
+record without breaking the glass."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from medtrack_desktop.store.base import Base, ClinicScoped, one_of
@@ -39,3 +41,18 @@ class Patient(ClinicScoped, Base):
     phone_work: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
     preferred_language: Mapped[str | None] = mapped_column(String(35))
+    # A privacy restriction (a VIP, a staff member, a sensitive case): only the patient's care
+    # team opens the record; anyone else with ``break_glass`` gives a reason, which is audited.
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+
+class CareTeamMember(ClinicScoped, Base):
+    """A user who may open a restricted patient's record as part of the patient's care."""
+
+    __tablename__ = "patient_care_team"
+    __table_args__ = (UniqueConstraint("patient_id", "user_id"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

@@ -48,8 +48,10 @@ def _write_csv(store: Any, actor: Actor, path: Path, filters: dict[str, Any]) ->
 class AuditController(QObject):
     def __init__(
         self, *, context: AppContext, actor: Actor, view: AuditView | None = None,
-        choose_path: ChoosePath = choose_csv_path,
+        choose_path: ChoosePath = choose_csv_path, only_action: str | None = None,
     ) -> None:
+        """``only_action`` fixes the action filter (a report such as break-the-glass access),
+        and the report's last 30 days are searched at once."""
         super().__init__()
         self._context, self._actor, self._choose_path = context, actor, choose_path
         self._zone = ZoneInfo(context.seat.clinic_timezone)
@@ -66,6 +68,10 @@ class AuditController(QObject):
         self.view.more.clicked.connect(self.load_more)
         self.view.export.clicked.connect(self.export)
         self.view.more.setEnabled(False)
+        if only_action is not None:
+            self.view.action.setEditText(only_action)
+            self.view.action.setEnabled(False)
+            self.search()
 
     def _day_start(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self._zone)

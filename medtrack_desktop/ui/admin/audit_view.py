@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 from medtrack_desktop.ui.models.audit import AuditTableModel
 
 COMMON_ACTIONS = (
-    "", "login", "logout", "account.lock", "permission.denied", "user.create", "user.disable",
-    "user.enable", "user.unlock", "user.roles", "user.password_reset", "user.password_change",
-    "audit.export",
+    "", "login", "logout", "account.lock", "permission.denied", "break_glass", "patient.open",
+    "patient.privacy", "workstation.lock", "workstation.unlock", "login.mfa", "user.create",
+    "user.disable", "user.enable", "user.unlock", "user.roles", "user.password_reset",
+    "user.password_change", "user.mfa_enable", "user.mfa_reset", "audit.export",
 )
 
 

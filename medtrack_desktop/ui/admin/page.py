@@ -26,8 +26,14 @@ class AdminPage(QWidget):
         self.tabs.addTab(self.users.view, "&Users")
         self.tabs.addTab(self.matrix, "Roles && &permissions")
         self.audit: AuditController | None = None
+        self.break_glass: AuditController | None = None
         if actor.can("audit.read"):
             self.audit = AuditController(context=context, actor=actor)
             self.tabs.addTab(self.audit.view, "Audit &log")
+            # Every opening of a restricted record by someone outside its care team, with the
+            # reason given: the privacy officer reviews these.
+            self.break_glass = AuditController(context=context, actor=actor,
+                                               only_action="break_glass")
+            self.tabs.addTab(self.break_glass.view, "&Break the glass")
         layout.addWidget(self.tabs, 1)
         self.users.refresh()

@@ -68,6 +68,8 @@ class HomeView(QWidget):
                 "Keyboard",
                 [
                     ("Ctrl+1 …", "go to a module"),
+                    ("Ctrl+O", "open a patient by MRN"),
+                    ("Ctrl+L", "lock the workstation"),
                     ("F1", "list every shortcut"),
                     ("Ctrl+Shift+Q", "sign out"),
                     ("Ctrl+Q", "quit MedTrack"),

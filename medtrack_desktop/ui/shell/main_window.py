@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,9 +23,11 @@ from PySide6.QtWidgets import (
 
 from medtrack_desktop import __version__
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.patients.access import PatientHeader
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.icons import app_icon, icon
 from medtrack_desktop.ui.module import ModuleSpec
+from medtrack_desktop.ui.shell.patient_opening import PatientOpener
 from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
 
 
@@ -56,6 +62,9 @@ class MainWindow(QMainWindow):
             )
             self.pages.addWidget(spec.create(context, actor))
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.opener = PatientOpener(store=context.store, actor=actor, tasks=context.tasks,
+                                    parent=self)
+        self.opener.sig_opened.connect(self.set_patient)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -90,6 +99,11 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        if self.actor.can("patient.read") or self.actor.can("self.read"):
+            file_menu.addAction(self._action("Open &patient by MRN…", "Ctrl+O",
+                                             self.ask_mrn))
+            file_menu.addAction(self._action("&Close patient", "Ctrl+W", self.patient_bar.clear))
+            file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Lock workstation", "Ctrl+L", self.sig_lock_requested)
         )
@@ -113,6 +127,16 @@ class MainWindow(QMainWindow):
         for label in (self.user_label, self.workstation_label, self.clinic_label):
             label.setAccessibleName(label.text().split(":")[0])
             self.statusBar().addPermanentWidget(label)
+
+    def ask_mrn(self) -> None:
+        mrn, ok = QInputDialog.getText(self, "Open patient", "&MRN:")
+        if ok and mrn.strip():
+            self.opener.open_by_mrn(mrn)
+
+    def set_patient(self, patient: PatientHeader) -> None:
+        """Make ``patient`` the window's open patient (the context bar shows who it is)."""
+        today = datetime.now(ZoneInfo(self.context.seat.clinic_timezone)).date()
+        self.patient_bar.show_patient(patient, today=today)
 
     def show_row(self, row: int) -> None:
         self.nav.setCurrentRow(row)

@@ -124,6 +124,7 @@ def test_role_matrix_rows_follow_the_seed() -> None:
     rows = {row.role: row for row in role_matrix_rows()}
     assert list(rows) == ["physician", "nurse", "medical_assistant", "front_desk", "biller",
                           "admin", "patient"]
-    assert rows["admin"].permissions == ("audit.read", "clinic.admin", "user.admin")
+    assert rows["admin"].permissions == ("audit.read", "clinic.admin", "privacy.admin",
+                                         "user.admin")
     assert "chart.sign" in rows["physician"].permissions
     assert "chart.sign" not in rows["nurse"].permissions

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import current_seat
+from medtrack_desktop.domain.patients.access import open_patient, set_privacy
+from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.admin.module import ADMIN
 from medtrack_desktop.ui.admin.page import AdminPage
@@ -308,3 +311,24 @@ def test_page_without_audit_read_has_no_audit_tab(qtbot: QtBot, context: AppCont
     page = AdminPage(context, user_admin_only)
     qtbot.addWidget(page)
     assert page.audit is None and page.tabs.count() == 2
+
+
+def test_break_the_glass_report_lists_each_access_with_its_reason(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    store = context.store
+    with store.read_session() as session:
+        target = session.scalars(select(Patient.id).order_by(Patient.mrn).limit(1)).one()
+    perform(store, _sign_in(store, "admin"), set_privacy, patient_id=target, restricted=True)
+    reason = "Covering for Dr Márquez; patient calling about results"
+    perform(store, _sign_in(store, "nurse"), open_patient, patient_id=target,
+            break_glass_reason=reason)
+
+    page = AdminPage(context, _sign_in(store, "admin"))
+    qtbot.addWidget(page)
+    report = page.break_glass
+    assert report is not None and not report.view.action.isEnabled()
+    qtbot.waitUntil(lambda: report.model.rowCount() == 1, timeout=10000)
+    row = [report.model.index(0, column).data() for column in range(report.model.columnCount())]
+    assert row[2] == "nurse" and row[4] == "break_glass"
+    assert row[7] == str(target) and row[8] == reason

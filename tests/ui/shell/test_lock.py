@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.patients.access import open_patient
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.ui.shell.controller import ShellController
 from medtrack_desktop.ui.shell.lock_screen import REFUSED, LockScreen
@@ -73,10 +75,11 @@ def test_lock_screen_shows_no_patient_data(qtbot: QtBot, make_shell) -> None:
     with shell.context.store.read_session() as session:
         patient = session.scalars(select(Patient).limit(1)).one()
         name = f"{patient.first_name} {patient.last_name}"
-    # Stand in for an open chart: the patient's name in the context bar and the module area.
-    window.patient_bar._empty.setText(name)
+    # An open patient in the context bar, and (standing in for a chart) in the module area.
+    window.set_patient(perform(shell.context.store, window.actor, open_patient,
+                               patient_id=patient.id))
     window.pages.currentWidget().findChild(QLabel, "pageTitle").setText(f"Chart — {name}")
-    assert name in _visible_label_texts(window)
+    assert any(patient.last_name in text for text in _visible_label_texts(window))
 
     qtbot.waitUntil(lambda: window.locked, timeout=10_000)
     screen = _lock_screen(window)
