@@ -27,6 +27,7 @@ from medtrack_desktop.domain.patients.access import PatientHeader
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.icons import app_icon, icon
 from medtrack_desktop.ui.module import ModuleSpec
+from medtrack_desktop.ui.shell.account_dialogs import ChangePasswordDialog, TwoStepSetupDialog
 from medtrack_desktop.ui.shell.patient_opening import PatientOpener
 from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
 
@@ -110,6 +111,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", "Ctrl+Q", self.quit))
+        if self.actor.user_id is not None:
+            account_menu = self.menuBar().addMenu("&Account")
+            account_menu.addAction(self._action("Change &password…", "Ctrl+Shift+P",
+                                                self.change_password))
+            account_menu.addAction(self._action("Set up &two-step sign-in…", "",
+                                                self.set_up_two_step))
         go_menu = self.menuBar().addMenu("&Go")
         for row, spec in enumerate(self.modules):
             go_menu.addAction(
@@ -127,6 +134,14 @@ class MainWindow(QMainWindow):
         for label in (self.user_label, self.workstation_label, self.clinic_label):
             label.setAccessibleName(label.text().split(":")[0])
             self.statusBar().addPermanentWidget(label)
+
+    def change_password(self) -> None:
+        ChangePasswordDialog(store=self.context.store, actor=self.actor,
+                             tasks=self.context.tasks, parent=self).exec()
+
+    def set_up_two_step(self) -> None:
+        TwoStepSetupDialog(store=self.context.store, actor=self.actor,
+                           tasks=self.context.tasks, parent=self).exec()
 
     def ask_mrn(self) -> None:
         mrn, ok = QInputDialog.getText(self, "Open patient", "&MRN:")
