@@ -44,6 +44,7 @@ class UserInfo:
     is_active: bool
     locked: bool = False
     must_change_password: bool = False
+    mfa_enabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def _info(session: Session, user: User) -> UserInfo:
         is_active=user.is_active,
         locked=user.locked_until is not None and user.locked_until > utcnow(),
         must_change_password=user.must_change_password,
+        mfa_enabled=user.mfa_enabled,
     )
 
 

@@ -394,6 +394,14 @@ def set_role_mfa_required(session: Session, actor: Actor, *, role: str, required
                  changes={"role": role, "mfa_required": {"old": before, "new": required}})
 
 
+def roles_requiring_mfa(session: Session, actor: Actor) -> dict[str, bool]:
+    """Role name -> whether everyone holding it must use two-step sign-in (actor's clinic)."""
+    require(actor, "user.admin")
+    rows = session.execute(select(Role.name, Role.mfa_required).where(
+        Role.clinic_id == actor.seat.clinic_id, Role.deleted_at.is_(None)))
+    return {name: required for name, required in rows}
+
+
 def reset_mfa(
     session: Session, actor: Actor, *, username: str, now: datetime | None = None
 ) -> None:

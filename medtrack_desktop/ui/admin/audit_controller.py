@@ -71,6 +71,7 @@ class AuditController(QObject):
         if only_action is not None:
             self.view.action.setEditText(only_action)
             self.view.action.setEnabled(False)
+            self.view.focus_on_reasons()
             self.search()
 
     def _day_start(self, day: date) -> datetime:
@@ -136,7 +137,8 @@ class AuditController(QObject):
         self.view.more.setEnabled(more)
         count = self.model.rowCount()
         self.view.status.setText(
-            f"{count} entries, newest first" + (" — more available" if more else "")
+            f"{count} {'entry' if count == 1 else 'entries'}, newest first"
+            + (" — more available" if more else "")
         )
 
     def export(self) -> None:

@@ -101,6 +101,12 @@ class AuditView(QWidget):
         self.status.setAccessibleName("Audit status")
         layout.addWidget(self.status)
 
+    def focus_on_reasons(self) -> None:
+        """For a report of one action: drop the columns that repeat it, widen the reason."""
+        for column in (4, 5, 6, 9):  # action, outcome, resource, changes
+            self.table.setColumnHidden(column, True)
+        self.table.setColumnWidth(7, 340)  # the patient id, whole
+
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))

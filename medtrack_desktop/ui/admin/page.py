@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.audit_controller import AuditController
 from medtrack_desktop.ui.admin.matrix_view import MatrixView
-from medtrack_desktop.ui.admin.users_controller import UsersController
+from medtrack_desktop.ui.admin.role_mfa import RoleMfaController
+from medtrack_desktop.ui.admin.users_controller import UsersController, staff_roles
 from medtrack_desktop.ui.context import AppContext
 
 
@@ -23,6 +24,8 @@ class AdminPage(QWidget):
         self.tabs.setAccessibleName("Administration sections")
         self.users = UsersController(context=context, actor=actor)
         self.matrix = MatrixView()
+        self.role_mfa = RoleMfaController(context=context, actor=actor, roles=staff_roles())
+        self.matrix.layout().addWidget(self.role_mfa.view)
         self.tabs.addTab(self.users.view, "&Users")
         self.tabs.addTab(self.matrix, "Roles && &permissions")
         self.audit: AuditController | None = None

@@ -1,4 +1,5 @@
-"""The Users tab's logic: list, add, disable/enable, unlock, reset password, edit roles.
+"""The Users tab's logic: list, add, disable/enable, unlock, reset password, edit roles, reset
+two-step sign-in.
 
 Every call goes through the task runner as one ``perform`` (one unit of work, denials audited);
 results come back by signal and only then touch widgets.
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from medtrack_desktop.domain.audit.queries import role_matrix_rows
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity import accounts
+from medtrack_desktop.domain.identity import accounts, mfa
 from medtrack_desktop.domain.identity.accounts import UserInfo
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.policy import PasswordRejected
@@ -75,6 +76,7 @@ class UsersController(QObject):
         self.view.unlock.clicked.connect(self.unlock)
         self.view.reset_password.clicked.connect(self.open_password_dialog)
         self.view.edit_roles.clicked.connect(self.open_roles_dialog)
+        self.view.reset_mfa.clicked.connect(self.reset_mfa)
         self.view.refresh.clicked.connect(self.refresh)
         self.view.table.selectionModel().currentRowChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
@@ -129,6 +131,7 @@ class UsersController(QObject):
         for button in (self.view.toggle_active, self.view.reset_password, self.view.edit_roles):
             button.setEnabled(user is not None)
         self.view.unlock.setEnabled(user is not None and user.locked)
+        self.view.reset_mfa.setEnabled(user is not None and user.mfa_enabled)
         self.view.set_toggle_label("Enable" if user and not user.is_active else "Disable")
 
     # -- actions on the selected user --------------------------------------------------------
@@ -156,6 +159,19 @@ class UsersController(QObject):
         self._run("users.unlock", accounts.unlock_user, username=user.username,
                   on_done=self._changed(f"Unlocked {user.username}."),
                   on_failed=self._failed("unlock the account"))
+
+    def reset_mfa(self) -> None:
+        user = self.selected()
+        if user is None or not user.mfa_enabled or not self._confirm(
+            self.view, "Reset two-step sign-in",
+            f"Turn off two-step sign-in for {user.display_name} ({user.username})? Their "
+            "authenticator and recovery codes stop working; if a role requires it, they set "
+            "it up again at their next sign-in. Do this only after checking who is asking.",
+        ):
+            return
+        self._run("users.reset_mfa", mfa.reset_mfa, username=user.username,
+                  on_done=self._changed(f"Two-step sign-in reset for {user.username}."),
+                  on_failed=self._failed("reset two-step sign-in"))
 
     # -- dialogs -----------------------------------------------------------------------------
 

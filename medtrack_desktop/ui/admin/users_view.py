@@ -40,6 +40,7 @@ class UsersView(QWidget):
         ("Ctrl+U", "Unlock the selected user"),
         ("Ctrl+R", "Reset the selected user's password"),
         ("Ctrl+E", "Edit the selected user's roles"),
+        ("Ctrl+T", "Reset the selected user's two-step sign-in"),
         ("F5", "Refresh"),
     )
 
@@ -52,9 +53,10 @@ class UsersView(QWidget):
         self.unlock = _button("Unlock", "Ctrl+U", "Unlock user")
         self.reset_password = _button("Reset password…", "Ctrl+R", "Reset password")
         self.edit_roles = _button("Edit roles…", "Ctrl+E", "Edit roles")
+        self.reset_mfa = _button("Reset two-step…", "Ctrl+T", "Reset two-step sign-in")
         self.refresh = _button("Refresh", "F5", "Refresh user list")
         for button in (self.add, self.toggle_active, self.unlock, self.reset_password,
-                       self.edit_roles):
+                       self.edit_roles, self.reset_mfa):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.refresh)

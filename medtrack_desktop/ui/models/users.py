@@ -16,6 +16,7 @@ COLUMNS: tuple[Column[UserInfo], ...] = (
     Column("Roles", _roles),
     Column("Active", lambda u: "Active" if u.is_active else "Disabled"),
     Column("Locked", lambda u: "Locked" if u.locked else ""),
+    Column("Two-step sign-in", lambda u: "On" if u.mfa_enabled else ""),
     Column("Must change password", lambda u: "Yes" if u.must_change_password else ""),
 )
 

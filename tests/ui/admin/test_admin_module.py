@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -19,6 +20,8 @@ from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.mfa import begin_enrolment, confirm_enrolment
+from medtrack_desktop.domain.identity.models import Role, User
 from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.domain.patients.access import open_patient, set_privacy
 from medtrack_desktop.domain.patients.models import Patient
@@ -119,7 +122,7 @@ def test_add_user_by_keyboard_appears_in_the_table(qtbot: QtBot, page: AdminPage
     assert user.display_name == "Ada Brook" and user.roles == ("nurse",)
     row = model.row_of("abrook")
     assert [model.index(row, c).data() for c in range(model.columnCount())] == [
-        "abrook", "Ada Brook", "nurse", "Active", "", ""]
+        "abrook", "Ada Brook", "nurse", "Active", "", "", ""]
     assert page.users.selected() == user
     assert ("user.create", "admin") in _actions(page.users._context.store)
     # the new user can sign in with the password typed
@@ -332,3 +335,51 @@ def test_break_the_glass_report_lists_each_access_with_its_reason(
     row = [report.model.index(0, column).data() for column in range(report.model.columnCount())]
     assert row[2] == "nurse" and row[4] == "break_glass"
     assert row[7] == str(target) and row[8] == reason
+
+
+def test_roles_tab_requires_two_step_sign_in_per_role(qtbot: QtBot, page: AdminPage) -> None:
+    boxes = page.role_mfa.view.boxes
+    assert "patient" not in boxes
+    qtbot.waitUntil(lambda: all(box.isEnabled() for box in boxes.values()), timeout=10000)
+    assert not any(box.isChecked() for box in boxes.values())
+    boxes["nurse"].setChecked(True)
+    qtbot.waitUntil(lambda: "now required for the nurse role" in
+                    page.role_mfa.view.status.text(), timeout=10000)
+    store = page.users._context.store
+    with store.read_session() as session:
+        assert session.scalar(select(Role.mfa_required).where(Role.name == "nurse"))
+        assert not session.scalar(select(Role.mfa_required).where(Role.name == "physician"))
+    entry = _actions(store)[-1]
+    assert entry == ("role.mfa_required", "admin")
+
+
+def test_reset_two_step_needs_confirmation_and_clears_it(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    store = context.store
+    nurse = _sign_in(store, "nurse")
+    with store.session() as session:
+        secret = begin_enrolment(session, nurse).secret
+    with store.session() as session:
+        confirm_enrolment(session, nurse, code=pyotp.TOTP(secret).now())
+    answers = [False, True]
+    page = AdminPage(context, _sign_in(store, "admin"))
+    page.users._confirm = lambda *_args: answers.pop(0)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.users.model.rowCount() == 7, timeout=10000)
+    page.users.view.table.selectRow(page.users.model.row_of("nurse"))
+    assert page.users.view.reset_mfa.isEnabled()
+    column = next(i for i in range(page.users.model.columnCount())
+                  if page.users.model.headerData(i, Qt.Orientation.Horizontal) ==
+                  "Two-step sign-in")
+    assert page.users.model.index(page.users.model.row_of("nurse"), column).data() == "On"
+
+    page.users.reset_mfa()  # answered No
+    page.users.reset_mfa()  # answered Yes
+    nurse_row = page.users.model.row_of("nurse")
+    qtbot.waitUntil(lambda: page.users.model.index(nurse_row, column).data() == "",
+                    timeout=10000)
+    assert not page.users.view.reset_mfa.isEnabled()
+    with store.read_session() as session:
+        assert not session.scalar(select(User.mfa_enabled).where(User.username == "nurse"))
+    assert [a for a, _u in _actions(store)].count("user.mfa_reset") == 1
