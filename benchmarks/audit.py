@@ -1,7 +1,8 @@
 """Audit trail costs (identity issue): write overhead per service call, ``audit verify`` over a
 large chain, and a log-in including Argon2id.
 
-- ``audit_write``: ``trail.record`` inside an open unit of work, per call (target p50 < 1 ms).
+- ``audit_write``: ``trail.record`` as a service call makes it: the first entry of a unit of work
+  (which reads the chain head) and a second one (target p50 < 1 ms for the first).
 - ``audit_verify``: builds --scale entries (default 1,000,000) on one workstation's chain, then
   times ``verify_trail`` over them (target < 10 s).
 - ``login``: ``authenticate`` with the right password, per call (target p50 < 500 ms).
@@ -43,24 +44,37 @@ def _clinic(workdir: str | None) -> Iterator[tuple[object, object]]:
 
 
 def run_write(scale: int | None, repeat: int, workdir: str | None) -> Result:
+    """Each service call is one unit of work that writes its own change, then its audit entry,
+    the first of which reads the chain head (later ones in the same unit do not). Timed:
+    ``p50_ms`` & co., the first entry after the service's own write (the per-call overhead,
+    the target), and ``next_*``, a second entry. The service's write (which begins the
+    transaction and takes the write lock) and the commit (fsync) are not the audit's cost and
+    are not timed."""
     import uuid
+
+    from sqlalchemy import update
 
     from medtrack_desktop.domain.audit import trail
     from medtrack_desktop.domain.identity.actor import Actor
+    from medtrack_desktop.domain.identity.models import Clinic
 
     calls = scale or 5000
-    samples: list[float] = []
+    first: list[float] = []
+    later: list[float] = []
     with _clinic(workdir) as (store, seat):
         actor = Actor.system(seat)  # type: ignore[arg-type]
         for _ in range(repeat):
-            with store.session() as session:  # type: ignore[attr-defined]
-                for index in range(calls):
-                    start = now_ms()
-                    trail.record(session, seat=seat, actor=actor, action="patient.read",  # type: ignore[arg-type]
-                                 resource_type="patient", resource_id=str(index),
-                                 patient_id=uuid.uuid4())
-                    samples.append(now_ms() - start)
-    metrics = latency(samples)
+            for index in range(calls):
+                with store.session() as session:  # type: ignore[attr-defined]
+                    session.execute(update(Clinic).values(version=Clinic.version + 1))
+                    for samples in (first, later):
+                        start = now_ms()
+                        trail.record(session, seat=seat, actor=actor,  # type: ignore[arg-type]
+                                     action="patient.open", resource_type="patient",
+                                     resource_id=str(index), patient_id=uuid.uuid4())
+                        samples.append(now_ms() - start)
+    metrics = latency(first)
+    metrics.update({f"next_{key}": value for key, value in latency(later).items()})
     return Result("audit_write", calls, metrics, target="p50_ms < 1",
                   meets_target=metrics["p50_ms"] < 1)
 

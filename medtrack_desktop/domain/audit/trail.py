@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit.models import AuditEntry
@@ -22,6 +23,7 @@ from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.store.base import new_id, utcnow
 
 GENESIS_HASH = "0" * 64
+_HEAD_KEY = "medtrack.audit_head"
 
 
 def canonical_json(value: Any) -> bytes:
@@ -30,28 +32,31 @@ def canonical_json(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+def _hashed_fields(entry: AuditEntry | Mapping[str, Any]) -> dict[str, Any]:
+    field = entry.get if isinstance(entry, Mapping) else partial(getattr, entry)
+    user_id, patient_id = field("user_id"), field("patient_id")
     return {
-        "id": str(entry.id),
-        "clinic_id": str(entry.clinic_id),
-        "workstation_id": str(entry.workstation_id),
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "user_id": str(entry.user_id) if entry.user_id else None,
-        "username": entry.username,
-        "user_role": entry.user_role,
-        "action": entry.action,
-        "outcome": entry.outcome,
-        "resource_type": entry.resource_type,
-        "resource_id": entry.resource_id,
-        "patient_id": str(entry.patient_id) if entry.patient_id else None,
-        "reason": entry.reason,
-        "changes": entry.changes,
-        "prev_hash": entry.prev_hash,
+        "id": str(field("id")),
+        "clinic_id": str(field("clinic_id")),
+        "workstation_id": str(field("workstation_id")),
+        "seq": field("seq"),
+        "occurred_at": field("occurred_at").isoformat(),
+        "user_id": str(user_id) if user_id else None,
+        "username": field("username"),
+        "user_role": field("user_role"),
+        "action": field("action"),
+        "outcome": field("outcome"),
+        "resource_type": field("resource_type"),
+        "resource_id": field("resource_id"),
+        "patient_id": str(patient_id) if patient_id else None,
+        "reason": field("reason"),
+        "changes": field("changes"),
+        "prev_hash": field("prev_hash"),
     }
 
 
-def entry_hash(entry: AuditEntry) -> str:
+def entry_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
+    """The SHA-256 of an entry (a stored row, or the column values of one being written)."""
     return hashlib.sha256(canonical_json(_hashed_fields(entry))).hexdigest()
 
 
@@ -97,32 +102,49 @@ def record_many(
     events: list[dict[str, Any]],
     username: str | None = None,
 ) -> None:
-    """Append several entries (keys as ``record``'s keyword arguments) in one go."""
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.entry_hash)
-        .where(AuditEntry.workstation_id == seat.workstation_id)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev_hash = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
+    """Append several entries (keys as ``record``'s keyword arguments) in one go.
+
+    Rows go in with a Core INSERT (no unit-of-work bookkeeping: the audit is on every service
+    call's path). The chain head is read once per transaction and then kept in ``session.info``
+    for the rest of it: inside one transaction nobody else appends to this workstation's chain,
+    and a new transaction (after commit or rollback) reads it again.
+    """
+    log = AuditEntry.__table__  # Core statements: no ORM bookkeeping on every service call
+    transaction = session.get_transaction()
+    cached = session.info.get((_HEAD_KEY, seat.workstation_id))
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        seq, prev_hash = cached[1], cached[2]
+    else:
+        last = session.execute(
+            select(log.c.seq, log.c.entry_hash)
+            .where(log.c.workstation_id == seat.workstation_id)
+            .order_by(log.c.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev_hash = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
     now = utcnow()
+    rows = []
     for event in events:
         seq += 1
-        entry = AuditEntry(
-            id=new_id(),
-            clinic_id=seat.clinic_id,
-            workstation_id=seat.workstation_id,
-            seq=seq,
-            occurred_at=now,
-            user_id=actor.user_id if actor else None,
-            username=actor.username if actor else username,
-            user_role=",".join(actor.roles) if actor else None,
-            prev_hash=prev_hash,
-            **{"outcome": "success", **event},
-        )
-        entry.entry_hash = prev_hash = entry_hash(entry)
-        session.add(entry)
-    session.flush()
+        row = {
+            "resource_type": None, "resource_id": None, "patient_id": None, "reason": None,
+            "changes": None, "outcome": "success",
+            **event,
+            "id": new_id(),
+            "clinic_id": seat.clinic_id,
+            "workstation_id": seat.workstation_id,
+            "seq": seq,
+            "occurred_at": now,
+            "user_id": actor.user_id if actor else None,
+            "username": actor.username if actor else username,
+            "user_role": ",".join(actor.roles) if actor else None,
+            "prev_hash": prev_hash,
+        }
+        row["entry_hash"] = prev_hash = entry_hash(row)
+        rows.append(row)
+    if rows:
+        session.execute(insert(log), rows)
+    session.info[(_HEAD_KEY, seat.workstation_id)] = (session.get_transaction(), seq, prev_hash)
 
 
 @dataclass(frozen=True)
