@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.audit.canonical import canonical_json
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import require, role_matrix
@@ -97,7 +98,7 @@ def _row(entry: AuditEntry) -> AuditRow:
         patient_id=str(entry.patient_id) if entry.patient_id else None,
         reason=entry.reason,
         changes=(
-            trail.canonical_json(entry.changes).decode("utf-8")
+            canonical_json(entry.changes).decode("utf-8")
             if entry.changes is not None else None
         ),
         id=str(entry.id),

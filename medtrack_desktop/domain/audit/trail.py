@@ -6,17 +6,19 @@ the previous entry's hash, so an edited, removed, inserted or reordered entry br
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Uuid, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from medtrack_desktop.domain.audit.canonical import (
+    STORED_COLUMNS,
+    stored_entry_hash,
+)
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.permissions import require
@@ -26,38 +28,10 @@ GENESIS_HASH = "0" * 64
 _HEAD_KEY = "medtrack.audit_head"
 
 
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode("utf-8")
-
-
-def _hashed_fields(entry: AuditEntry | Mapping[str, Any]) -> dict[str, Any]:
-    field = entry.get if isinstance(entry, Mapping) else partial(getattr, entry)
-    user_id, patient_id = field("user_id"), field("patient_id")
-    return {
-        "id": str(field("id")),
-        "clinic_id": str(field("clinic_id")),
-        "workstation_id": str(field("workstation_id")),
-        "seq": field("seq"),
-        "occurred_at": field("occurred_at").isoformat(),
-        "user_id": str(user_id) if user_id else None,
-        "username": field("username"),
-        "user_role": field("user_role"),
-        "action": field("action"),
-        "outcome": field("outcome"),
-        "resource_type": field("resource_type"),
-        "resource_id": field("resource_id"),
-        "patient_id": str(patient_id) if patient_id else None,
-        "reason": field("reason"),
-        "changes": field("changes"),
-        "prev_hash": field("prev_hash"),
-    }
-
-
 def entry_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
     """The SHA-256 of an entry (a stored row, or the column values of one being written)."""
-    return hashlib.sha256(canonical_json(_hashed_fields(entry))).hexdigest()
+    field = entry.get if isinstance(entry, Mapping) else partial(getattr, entry)
+    return stored_entry_hash(tuple(field(column) for column in STORED_COLUMNS))
 
 
 def record(
@@ -175,26 +149,32 @@ class ChainAnchor:
 def check_entries(
     workstation_id: uuid.UUID, entries: Iterable[AuditEntry], *, anchor: ChainAnchor | None = None
 ) -> ChainCheck:
-    """Recompute a chain given oldest first; name the first entry that does not hold."""
+    """Recompute a chain given oldest first (entry objects); name the first that does not hold."""
+    links = ((e.seq, e.prev_hash, e.entry_hash, entry_hash(e)) for e in entries)
+    return check_links(workstation_id, links, anchor=anchor)
+
+
+def check_links(
+    workstation_id: uuid.UUID, links: Iterable[tuple[int, str, str, str]], *,
+    anchor: ChainAnchor | None = None,
+) -> ChainCheck:
+    """Check a chain given oldest first as (seq, prev_hash, stored hash, recomputed hash)."""
     expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
-
-    def anchored(entry: AuditEntry) -> bool:
-        return anchor is not None and entry.seq == anchor.seq
-
-    for entry in entries:
+    anchor_seq = anchor.seq if anchor is not None else None
+    for seq, prev_hash, stored, recomputed in links:
         count += 1
         problem = None
-        if entry.seq != expected_seq:
-            problem = f"sequence gap: expected {expected_seq}, found {entry.seq}"
-        elif entry.prev_hash != expected_prev:
+        if seq != expected_seq:
+            problem = f"sequence gap: expected {expected_seq}, found {seq}"
+        elif prev_hash != expected_prev:
             problem = "link to the previous entry is broken"
-        elif entry.entry_hash != entry_hash(entry):
+        elif stored != recomputed:
             problem = "entry content does not match its hash"
-        elif anchored(entry) and entry.entry_hash != anchor.entry_hash:  # type: ignore[union-attr]
+        elif seq == anchor_seq and stored != anchor.entry_hash:  # type: ignore[union-attr]
             problem = "entry differs from the anchored one"
         if problem:
-            return ChainCheck(workstation_id, count, entry.seq, problem)
-        expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
+            return ChainCheck(workstation_id, count, seq, problem)
+        expected_prev, expected_seq = stored, seq + 1
     if anchor is not None and expected_seq <= anchor.seq:
         return ChainCheck(
             workstation_id, count, expected_seq,
@@ -208,13 +188,17 @@ def verify_chain(
     session: Session, workstation_id: uuid.UUID, *, anchor: ChainAnchor | None = None
 ) -> ChainCheck:
     """Recompute one workstation's chain as stored in this database."""
-    rows = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.workstation_id == workstation_id)
-        .order_by(AuditEntry.seq)
-        .execution_options(yield_per=1000)
+    # Raw driver rows (no ORM objects, no type conversion): a chain can hold millions of
+    # entries, and ``stored_entry_hash`` reads SQLite's stored text and PostgreSQL's types.
+    rows = session.execute(
+        text(f"SELECT {', '.join(STORED_COLUMNS)}, entry_hash FROM audit_log "
+             "WHERE workstation_id = :workstation_id ORDER BY seq")
+        .bindparams(bindparam("workstation_id", type_=Uuid()))
+        .execution_options(yield_per=5000),
+        {"workstation_id": workstation_id},
     )
-    return check_entries(workstation_id, rows, anchor=anchor)
+    links = ((row[3], row[15], row[16], stored_entry_hash(row)) for row in rows)
+    return check_links(workstation_id, links, anchor=anchor)
 
 
 def chain_heads(session: Session, actor: Actor) -> list[ChainAnchor]:
