@@ -22,7 +22,8 @@ from sqlalchemy import func, inspect, select, table
 
 from medtrack_desktop import __version__
 from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
-from medtrack_desktop.domain.audit.trail import ChainAnchor, chain_heads, verify_trail
+from medtrack_desktop.domain.audit.trail import ChainAnchor, chain_heads
+from medtrack_desktop.domain.audit.verify_all import verify_database
 from medtrack_desktop.domain.identity.accounts import (
     AccountError,
     add_user,
@@ -95,9 +96,10 @@ def _create_key(keys: KeyStore, db: Path, *, passphrase: str | None = None) -> b
         return keys.create(db, passphrase=_db_passphrase(new=True))
 
 
-def _open(keys: KeyStore, db: Path) -> Store:
+def _open(keys: KeyStore, db: Path, *, key: bytes | None = None) -> Store:
     """Open an existing database, upgrading an older schema after a backup."""
-    return open_workstation_store(db, _load_key(keys, db), backup_dir=db.parent / "backups")
+    key = key if key is not None else _load_key(keys, db)
+    return open_workstation_store(db, key, backup_dir=db.parent / "backups")
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -289,12 +291,13 @@ def cmd_audit_anchor(args: argparse.Namespace, keys: KeyStore) -> None:
 
 def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
     anchors = _read_anchors(args.anchor) if args.anchor else []
-    store = _open(keys, args.db)
+    key = _load_key(keys, args.db)
+    store = _open(keys, args.db, key=key)  # upgrades an older schema first (after a backup)
     try:
-        with store.read_session() as session:
-            checks = verify_trail(session, _system_actor(store), anchors=anchors)
+        actor = _system_actor(store)
     finally:
         store.close()
+    checks = verify_database(args.db, key, actor, anchors=anchors)
     broken = [check for check in checks if not check.intact]
     for check in checks:
         state = "intact" if check.intact else (

@@ -7,7 +7,7 @@ the previous entry's hash, so an edited, removed, inserted or reordered entry br
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -154,14 +154,33 @@ def check_entries(
     return check_links(workstation_id, links, anchor=anchor)
 
 
-def check_links(
-    workstation_id: uuid.UUID, links: Iterable[tuple[int, str, str, str]], *,
-    anchor: ChainAnchor | None = None,
-) -> ChainCheck:
-    """Check a chain given oldest first as (seq, prev_hash, stored hash, recomputed hash)."""
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+@dataclass(frozen=True)
+class ChainWalk:
+    """What checking a stretch of a chain found: where it started (its first entry's link to the
+    entry before), where it ended, and the first entry that does not hold, if any."""
+
+    count: int
+    first_prev: str | None
+    last_seq: int
+    last_hash: str | None
+    bad_seq: int | None = None
+    problem: str | None = None
+
+
+def walk_links(
+    links: Iterable[tuple[int, str, str, str]], *, first_seq: int = 1,
+    first_prev: str | None = GENESIS_HASH, anchor: ChainAnchor | None = None,
+) -> ChainWalk:
+    """Check (seq, prev_hash, stored hash, recomputed hash) oldest first, from ``first_seq``.
+    ``first_prev`` None takes the first entry's link as it is (a stretch checked apart from
+    the entries before it; the caller joins the stretches)."""
+    expected_prev, expected_seq, count = first_prev, first_seq, 0
     anchor_seq = anchor.seq if anchor is not None else None
+    seen_prev = None
     for seq, prev_hash, stored, recomputed in links:
+        if count == 0:
+            seen_prev = prev_hash
+            expected_prev = prev_hash if expected_prev is None else expected_prev
         count += 1
         problem = None
         if seq != expected_seq:
@@ -173,32 +192,58 @@ def check_links(
         elif seq == anchor_seq and stored != anchor.entry_hash:  # type: ignore[union-attr]
             problem = "entry differs from the anchored one"
         if problem:
-            return ChainCheck(workstation_id, count, seq, problem)
+            return ChainWalk(count, seen_prev, expected_seq - 1, expected_prev, seq, problem)
         expected_prev, expected_seq = stored, seq + 1
-    if anchor is not None and expected_seq <= anchor.seq:
+    return ChainWalk(count, seen_prev, expected_seq - 1, expected_prev)
+
+
+def finish_check(
+    workstation_id: uuid.UUID, walk: ChainWalk, anchor: ChainAnchor | None
+) -> ChainCheck:
+    """A whole chain's walk as a check: with an anchor, a chain that ends early is cut."""
+    if walk.problem is not None:
+        return ChainCheck(workstation_id, walk.count, walk.bad_seq, walk.problem)
+    if anchor is not None and walk.last_seq < anchor.seq:
         return ChainCheck(
-            workstation_id, count, expected_seq,
+            workstation_id, walk.count, walk.last_seq + 1,
             f"the newest entries are missing: the anchor names entry {anchor.seq}, "
-            f"the chain ends at {expected_seq - 1}",
+            f"the chain ends at {walk.last_seq}",
         )
-    return ChainCheck(workstation_id, count, None, None)
+    return ChainCheck(workstation_id, walk.count, None, None)
+
+
+def check_links(
+    workstation_id: uuid.UUID, links: Iterable[tuple[int, str, str, str]], *,
+    anchor: ChainAnchor | None = None,
+) -> ChainCheck:
+    """Check a whole chain given oldest first as (seq, prev_hash, stored, recomputed hash)."""
+    return finish_check(workstation_id, walk_links(links, anchor=anchor), anchor)
+
+
+def stored_links(
+    session: Session, workstation_id: uuid.UUID, *, first_seq: int = 1,
+    last_seq: int | None = None,
+) -> Iterator[tuple[int, str, str, str]]:
+    """The stored chain (or the stretch ``first_seq``..``last_seq``) as links, oldest first."""
+    # Raw driver rows (no ORM objects, no type conversion): a chain can hold millions of
+    # entries, and ``stored_entry_hash`` reads SQLite's stored text and PostgreSQL's types.
+    upper = "" if last_seq is None else " AND seq <= :last_seq"
+    rows = session.execute(
+        text(f"SELECT {', '.join(STORED_COLUMNS)}, entry_hash FROM audit_log "
+             f"WHERE workstation_id = :workstation_id AND seq >= :first_seq{upper} "
+             "ORDER BY seq")
+        .bindparams(bindparam("workstation_id", type_=Uuid()))
+        .execution_options(yield_per=5000),
+        {"workstation_id": workstation_id, "first_seq": first_seq, "last_seq": last_seq},
+    )
+    return ((row[3], row[15], row[16], stored_entry_hash(row)) for row in rows)
 
 
 def verify_chain(
     session: Session, workstation_id: uuid.UUID, *, anchor: ChainAnchor | None = None
 ) -> ChainCheck:
     """Recompute one workstation's chain as stored in this database."""
-    # Raw driver rows (no ORM objects, no type conversion): a chain can hold millions of
-    # entries, and ``stored_entry_hash`` reads SQLite's stored text and PostgreSQL's types.
-    rows = session.execute(
-        text(f"SELECT {', '.join(STORED_COLUMNS)}, entry_hash FROM audit_log "
-             "WHERE workstation_id = :workstation_id ORDER BY seq")
-        .bindparams(bindparam("workstation_id", type_=Uuid()))
-        .execution_options(yield_per=5000),
-        {"workstation_id": workstation_id},
-    )
-    links = ((row[3], row[15], row[16], stored_entry_hash(row)) for row in rows)
-    return check_links(workstation_id, links, anchor=anchor)
+    return check_links(workstation_id, stored_links(session, workstation_id), anchor=anchor)
 
 
 def chain_heads(session: Session, actor: Actor) -> list[ChainAnchor]:
