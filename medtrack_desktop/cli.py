@@ -42,6 +42,11 @@ from medtrack_desktop.domain.identity.workstation import (
     current_seat,
     initialize_workstation,
 )
+from medtrack_desktop.domain.patients.access import (
+    PatientNotFound,
+    patient_id_for_mrn,
+    set_privacy,
+)
 from medtrack_desktop.store.backup import backup_database, restore_database
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
@@ -307,6 +312,24 @@ def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
         raise CommandError(f"The audit trail of {len(broken)} workstation(s) does not verify.")
 
 
+def cmd_patient_restrict(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Restrict a record to its care team (or lift it); everyone else breaks the glass."""
+    store = _open(keys, args.db)
+    try:
+        actor = _system_actor(store)
+        with store.session() as session:
+            patient_id = patient_id_for_mrn(session, actor, mrn=args.mrn)
+            team = set_privacy(session, actor, patient_id=patient_id, restricted=not args.off,
+                               care_team=tuple(args.care_team or ()))
+    except (PatientNotFound, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    state = "no longer restricted" if args.off else "restricted"
+    print(f"MRN {args.mrn}: {state}; care team: {', '.join(team) or 'nobody'}.",
+          file=sys.stderr)
+
+
 def cmd_info(args: argparse.Namespace, keys: KeyStore) -> None:
     store = Store.open(args.db, _load_key(keys, args.db))
     try:
@@ -480,6 +503,18 @@ def build_parser() -> argparse.ArgumentParser:
                      audit_commands)
     _db_option(anchor)
     anchor.add_argument("--out", type=Path, required=True, help="the anchor file to create")
+
+    patient = command("patient", lambda *_: None, "Patient records (privacy).")
+    patient_commands = patient.add_subparsers(dest="patient_command", required=True,
+                                              metavar="ACTION")
+    restrict = command("restrict", cmd_patient_restrict,
+                       "Restrict a record to its care team; anyone else must give a reason "
+                       "to open it (break the glass).", patient_commands)
+    _db_option(restrict)
+    restrict.add_argument("--mrn", required=True, help="the patient's MRN")
+    restrict.add_argument("--care-team", action="append", metavar="USER",
+                          help="a user who opens it as usual (repeat for several)")
+    restrict.add_argument("--off", action="store_true", help="lift the restriction")
 
     info = command("info", cmd_info, "Schema revision and row counts (no patient data).")
     _db_option(info)

@@ -19,6 +19,7 @@ from medtrack_desktop.demo.people import synthetic_people
 from medtrack_desktop.domain.identity.accounts import add_user
 from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.workstation import initialize_workstation
+from medtrack_desktop.domain.patients.access import patient_id_for_mrn, set_privacy
 from medtrack_desktop.domain.patients.mrn import mrn_with_check_digit
 from medtrack_desktop.domain.patients.registry import import_patients
 from medtrack_desktop.store.engine import Store
@@ -44,6 +45,8 @@ DEMO_STAFF: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("admin", "Sam", "Okafor", "admin", {}),
 )
 DEMO_PATIENT_USER = "patient"
+DEMO_RESTRICTED_INDEX = 2  # the third demo patient's record is restricted
+DEMO_RESTRICTED_MRN = mrn_with_check_digit(FIRST_MRN + DEMO_RESTRICTED_INDEX)
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -100,6 +103,13 @@ def populate_demo(
             progress(done, patients)
 
     usernames = [staff[0] for staff in DEMO_STAFF]
+    if done > DEMO_RESTRICTED_INDEX:
+        # A restricted record (a staff member treated here): Dr Márquez's care team opens it;
+        # a nurse breaks the glass with a reason; the front desk is refused.
+        with store.session() as session:
+            restricted = patient_id_for_mrn(session, system, mrn=DEMO_RESTRICTED_MRN)
+            set_privacy(session, system, patient_id=restricted, restricted=True,
+                        care_team=("physician",))
     if portal_patient is not None:
         with store.session() as session:
             add_user(

@@ -237,3 +237,27 @@ def test_an_anchor_finds_removed_newest_entries(env: dict[str, str], tmp_path: P
     garbage.write_text("[]")
     bad = admin("audit", "verify", "--db", str(db), "--anchor", str(garbage), env=env)
     assert bad.returncode == 1 and "not a MedTrack audit anchor file" in bad.stderr
+
+
+def test_patient_restrict_sets_and_lifts_a_restriction(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from medtrack_desktop.demo import DEMO_RESTRICTED_MRN, FIRST_MRN
+    from medtrack_desktop.domain.patients.mrn import mrn_with_check_digit
+
+    db = tmp_path / "demo.db"
+    assert admin("demo", "--db", str(db), "--patients", "5", env=env).returncode == 0
+    other = mrn_with_check_digit(FIRST_MRN)
+    done = admin("patient", "restrict", "--db", str(db), "--mrn", other, "--care-team", "nurse",
+                 env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"MRN {other}: restricted; care team: nurse." in done.stderr
+    lifted = admin("patient", "restrict", "--db", str(db), "--mrn", DEMO_RESTRICTED_MRN,
+                   "--off", env=env)
+    assert lifted.returncode == 0 and "no longer restricted" in lifted.stderr
+    missing = admin("patient", "restrict", "--db", str(db), "--mrn", "0000000", env=env)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    ghost = admin("patient", "restrict", "--db", str(db), "--mrn", other, "--care-team",
+                  "ghost", env=env)
+    assert ghost.returncode == 1 and "no user ghost" in ghost.stderr
+    assert admin("patient", "restrict", "--help", env=env).returncode == 0

@@ -244,3 +244,27 @@ def test_a_one_patient_demo_still_has_a_user_per_role(tmp_path: Path) -> None:
     assert sorted(role for roles in demo.roles.values() for role in roles) == sorted(ROLE_NAMES)
     portal = next(user for user in demo.users if demo.roles[user.username] == ["patient"])
     assert portal.patient_id == demo.patients[0].id
+
+
+def test_the_demo_has_a_restricted_record_to_try_break_the_glass(demo_store: Store) -> None:
+    from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
+    from medtrack_desktop.domain.calls import perform
+    from medtrack_desktop.domain.patients.access import RestrictedRecord, open_patient_by_mrn
+
+    def actor(username: str):
+        with demo_store.session() as session:
+            seat = current_seat(session)
+            assert seat is not None
+            outcome = authenticate(session, seat=seat, username=username,
+                                   password=DEMO_PASSWORD)
+        assert outcome.actor is not None
+        return outcome.actor
+
+    opened = perform(demo_store, actor("physician"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN)
+    assert opened.restricted and opened.access == "care_team"
+    with pytest.raises(RestrictedRecord) as nurse:
+        perform(demo_store, actor("nurse"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN)
+    assert nurse.value.can_break_glass
+    with pytest.raises(RestrictedRecord) as front_desk:
+        perform(demo_store, actor("frontdesk"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN)
+    assert not front_desk.value.can_break_glass

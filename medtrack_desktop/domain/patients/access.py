@@ -180,15 +180,21 @@ def set_privacy(
     return kept
 
 
-def open_patient_by_mrn(
-    session: Session, actor: Actor, *, mrn: str, break_glass_reason: str | None = None
-) -> PatientHeader:
-    """``open_patient`` for the record with this MRN in the actor's clinic."""
+def patient_id_for_mrn(session: Session, actor: Actor, *, mrn: str) -> uuid.UUID:
+    """The record with this MRN in the actor's clinic (an id, no patient data: the action taken
+    on it is what gets audited)."""
     wanted = mrn.strip()
     patient_id = session.scalar(select(Patient.id).where(
         Patient.clinic_id == actor.seat.clinic_id, Patient.mrn == wanted,
         Patient.deleted_at.is_(None))) if 0 < len(wanted) <= 32 else None
     if patient_id is None:
         raise PatientNotFound()
-    return open_patient(session, actor, patient_id=patient_id,
+    return patient_id
+
+
+def open_patient_by_mrn(
+    session: Session, actor: Actor, *, mrn: str, break_glass_reason: str | None = None
+) -> PatientHeader:
+    """``open_patient`` for the record with this MRN in the actor's clinic."""
+    return open_patient(session, actor, patient_id=patient_id_for_mrn(session, actor, mrn=mrn),
                         break_glass_reason=break_glass_reason)
