@@ -51,6 +51,19 @@ def json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+_QUOTED: dict[Any, str] = {}  # the few ids every entry repeats: clinic, workstation, users
+
+
+def _quoted_uuid(value: Any) -> str:
+    """A repeating UUID (SQLite hex or UUID) as a JSON string, remembered."""
+    quoted = _QUOTED.get(value)
+    if quoted is None:
+        quoted = f'"{uuid_text(value)}"'
+        if len(_QUOTED) < 10_000:
+            _QUOTED[value] = quoted
+    return quoted
+
+
 def stored_entry_hash(row: tuple[Any, ...], _enc: Any = encode_basestring) -> str:
     """``entry_hash`` of a raw driver row in ``STORED_COLUMNS`` order (SQLite's text or
     PostgreSQL's types, or the Python values being written), written out flat: verification
@@ -58,16 +71,19 @@ def stored_entry_hash(row: tuple[Any, ...], _enc: Any = encode_basestring) -> st
     (id_, clinic_id, workstation_id, seq, occurred_at, user_id, username, user_role, action,
      outcome, resource_type, resource_id, patient_id, reason, changes, prev_hash) = row[:16]
     if isinstance(id_, str) and len(id_) == 32:  # SQLite: 32 hex digits, stored UTC text
-        ids = [None if v is None else
-               f'"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}"'
-               for v in (id_, clinic_id, workstation_id, user_id, patient_id)]
+        uid = f'"{id_[:8]}-{id_[8:12]}-{id_[12:16]}-{id_[16:20]}-{id_[20:]}"'
+        patient = None if patient_id is None else (
+            f'"{patient_id[:8]}-{patient_id[8:12]}-{patient_id[12:16]}-{patient_id[16:20]}-'
+            f'{patient_id[20:]}"')
+        cid, wid = _quoted_uuid(clinic_id), _quoted_uuid(workstation_id)
+        user = None if user_id is None else _quoted_uuid(user_id)
         at = occurred_at.replace(" ", "T", 1)
         at = f'"{at[:-7] if at.endswith(".000000") else at}+00:00"'
     else:
-        ids = [None if v is None else f'"{uuid_text(v)}"'
-               for v in (id_, clinic_id, workstation_id, user_id, patient_id)]
+        uid, cid, wid, user, patient = (
+            None if v is None else f'"{uuid_text(v)}"'
+            for v in (id_, clinic_id, workstation_id, user_id, patient_id))
         at = _enc(time_text(occurred_at))
-    uid, cid, wid, user, patient = ids
     changes_json = ("null" if changes is None or changes == "null"
                     else canonical_json(json_value(changes)).decode("utf-8"))
     text = (

@@ -225,18 +225,24 @@ def stored_links(
     last_seq: int | None = None,
 ) -> Iterator[tuple[int, str, str, str]]:
     """The stored chain (or the stretch ``first_seq``..``last_seq``) as links, oldest first."""
-    # Raw driver rows (no ORM objects, no type conversion): a chain can hold millions of
-    # entries, and ``stored_entry_hash`` reads SQLite's stored text and PostgreSQL's types.
+    # Raw driver rows (no ORM objects, no type conversion, no Row wrappers: the DB-API cursor
+    # itself): a chain can hold millions of entries, and ``stored_entry_hash`` reads SQLite's
+    # stored text and PostgreSQL's types alike.
     upper = "" if last_seq is None else " AND seq <= :last_seq"
-    rows = session.execute(
+    result = session.connection().execute(
         text(f"SELECT {', '.join(STORED_COLUMNS)}, entry_hash FROM audit_log "
              f"WHERE workstation_id = :workstation_id AND seq >= :first_seq{upper} "
              "ORDER BY seq")
-        .bindparams(bindparam("workstation_id", type_=Uuid()))
-        .execution_options(yield_per=5000),
+        .bindparams(bindparam("workstation_id", type_=Uuid())),
         {"workstation_id": workstation_id, "first_seq": first_seq, "last_seq": last_seq},
     )
-    return ((row[3], row[15], row[16], stored_entry_hash(row)) for row in rows)
+    cursor = result.cursor
+    try:
+        while rows := cursor.fetchmany(5000):
+            for row in rows:
+                yield row[3], row[15], row[16], stored_entry_hash(row)
+    finally:
+        result.close()
 
 
 def verify_chain(
