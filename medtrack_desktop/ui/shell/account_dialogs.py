@@ -11,10 +11,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QStackedWidget, QVBoxLayout
 
-from medtrack_desktop.domain.identity.accounts import AccountError, change_password
+from medtrack_desktop.domain.identity.accounts import change_password
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.mfa import MfaError, begin_enrolment, confirm_enrolment
-from medtrack_desktop.domain.identity.policy import PasswordRejected
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.shell.sign_in_steps import EnrolStep, NewPasswordStep, RecoveryCodesStep
 from medtrack_desktop.ui.tasks import TaskRunner
@@ -86,30 +85,14 @@ class ChangePasswordDialog(_AccountDialog):
 
     def submit(self) -> None:
         form, actor = self.form, self.actor
+        if problem := form.problem():
+            self.show_error(*problem)
+            return
         current, new = form.current.text(), form.new.text()
-        if not current:
-            self.show_error("Enter your current password.", form.current)
-        elif not new:
-            self.show_error("Enter a new password.", form.new)
-        elif new != form.repeat.text():
-            form.repeat.clear()
-            self.show_error("The two new passwords differ; type it again.", form.repeat)
-        else:
-            self.run(lambda session: change_password(session, actor, current_password=current,
-                                                     new_password=new),
-                     lambda _none: self.accept(), self._failed)
-
-    def _failed(self, error: Exception) -> None:
-        form = self.form
-        if isinstance(error, PasswordRejected):
-            form.repeat.clear()
-            self.show_error(str(error).replace("Password:", "New password:", 1), form.new)
-        elif isinstance(error, AccountError):
-            field = form.current if str(error).startswith("Current") else form.new
-            field.clear()
-            self.show_error(str(error), field)
-        else:
-            self.show_error(_UNAVAILABLE, form.current)
+        self.run(lambda session: change_password(session, actor, current_password=current,
+                                                 new_password=new),
+                 lambda _none: self.accept(),
+                 lambda error: self.show_error(*form.refusal(error, unavailable=_UNAVAILABLE)))
 
 
 class TwoStepSetupDialog(_AccountDialog):

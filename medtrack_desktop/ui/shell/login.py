@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medtrack_desktop.domain.identity.accounts import AccountError, LoginOutcome, PendingSignIn
+from medtrack_desktop.domain.identity.accounts import LoginOutcome, PendingSignIn
 from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.mfa import Enrolment, MfaError
-from medtrack_desktop.domain.identity.policy import PasswordRejected
 from medtrack_desktop.ui.icons import app_icon
 from medtrack_desktop.ui.shell.sign_in_steps import (
     CodeStep,
@@ -166,7 +165,7 @@ class LoginDialog(QDialog):
 
     # -- running a check ------------------------------------------------------------------------
 
-    def _show_error(self, message: str, *, focus: QLineEdit) -> None:
+    def _show_error(self, message: str, focus: QLineEdit) -> None:
         self.error.setText(message)
         self.error.show()
         focus.setFocus()
@@ -204,17 +203,17 @@ class LoginDialog(QDialog):
     def _submit_password(self) -> None:
         username, password = self.username.text().strip(), self.password.text()
         if not username:
-            self._show_error("Enter your user name.", focus=self.username)
+            self._show_error("Enter your user name.", self.username)
             return
         if not password:
-            self._show_error("Enter your password.", focus=self.password)
+            self._show_error("Enter your password.", self.password)
             return
         self._run("sign-in", lambda: self._calls.password(username, password),
                   self._after_password, lambda _exc: self._password_failed(_UNAVAILABLE))
 
     def _password_failed(self, message: str) -> None:
         self.password.clear()
-        self._show_error(message, focus=self.password)
+        self._show_error(message, self.password)
 
     def _after_password(self, outcome: LoginOutcome) -> None:
         self.password.clear()
@@ -244,7 +243,7 @@ class LoginDialog(QDialog):
     def _submit_code(self) -> None:
         code, pending = self.code_step.code.text().strip(), self._pending
         if not code:
-            self._show_error("Enter the code.", focus=self.code_step.code)
+            self._show_error("Enter the code.", self.code_step.code)
             return
         assert pending is not None
         self._run("sign-in-code", lambda: self._calls.code(pending, code), self._after_code,
@@ -255,7 +254,7 @@ class LoginDialog(QDialog):
             self._admitted(outcome)
         elif outcome.pending is not None:
             self.code_step.code.clear()
-            self._show_error(outcome.message or _UNAVAILABLE, focus=self.code_step.code)
+            self._show_error(outcome.message or _UNAVAILABLE, self.code_step.code)
         else:
             self.start_over(outcome.message)
 
@@ -263,7 +262,7 @@ class LoginDialog(QDialog):
         code, pending = self.enrol_step.code.text().strip(), self._pending
         if not code:
             self._show_error("Enter the code your authenticator app shows.",
-                             focus=self.enrol_step.code)
+                             self.enrol_step.code)
             return
         assert pending is not None
         self._run("mfa-confirm", lambda: self._calls.confirm_enrolment(pending, code),
@@ -272,7 +271,7 @@ class LoginDialog(QDialog):
     def _enrolment_failed(self, exc: Exception) -> None:
         if isinstance(exc, MfaError) and str(exc).startswith("Code:"):
             self.enrol_step.code.clear()
-            self._show_error(str(exc), focus=self.enrol_step.code)
+            self._show_error(str(exc), self.enrol_step.code)
         else:
             self._second_step_failed(exc)
 
@@ -313,30 +312,11 @@ class LoginDialog(QDialog):
 
     def _submit_new_password(self) -> None:
         step = self.password_step
-        current, new, repeat = step.current.text(), step.new.text(), step.repeat.text()
-        if not current:
-            self._show_error("Enter your current password.", focus=step.current)
+        if problem := step.problem():
+            self._show_error(*problem)
             return
-        if not new:
-            self._show_error("Enter a new password.", focus=step.new)
-            return
-        if new != repeat:
-            step.repeat.clear()
-            self._show_error("The two new passwords differ; type it again.", focus=step.repeat)
-            return
-        actor = self.admitted
+        actor, current, new = self.admitted, step.current.text(), step.new.text()
         assert actor is not None
         self._run("password-change", lambda: self._calls.change_password(actor, current, new),
-                  lambda _none: self._finish(actor), self._password_change_failed)
-
-    def _password_change_failed(self, exc: Exception) -> None:
-        step = self.password_step
-        if isinstance(exc, PasswordRejected):
-            step.repeat.clear()
-            self._show_error(str(exc).replace("Password:", "New password:", 1), focus=step.new)
-        elif isinstance(exc, AccountError):
-            focus = step.current if str(exc).startswith("Current") else step.new
-            focus.clear()
-            self._show_error(str(exc), focus=focus)
-        else:
-            self._show_error(_UNAVAILABLE, focus=step.current)
+                  lambda _none: self._finish(actor),
+                  lambda exc: self._show_error(*step.refusal(exc, unavailable=_UNAVAILABLE)))

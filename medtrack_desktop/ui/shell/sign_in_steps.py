@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from medtrack_desktop.domain.identity.accounts import AccountError
 from medtrack_desktop.domain.identity.mfa import Enrolment
+from medtrack_desktop.domain.identity.policy import PasswordRejected
 
 
 def _intro(text: str) -> QLabel:
@@ -158,3 +160,25 @@ class NewPasswordStep(QWidget):
     def clear(self) -> None:
         for field in (self.current, self.new, self.repeat):
             field.clear()
+
+    def problem(self) -> tuple[str, QLineEdit] | None:
+        """What to fix before the change is sent, and the field to fix it in."""
+        if not self.current.text():
+            return "Enter your current password.", self.current
+        if not self.new.text():
+            return "Enter a new password.", self.new
+        if self.new.text() != self.repeat.text():
+            self.repeat.clear()
+            return "The two new passwords differ; type it again.", self.repeat
+        return None
+
+    def refusal(self, error: Exception, *, unavailable: str) -> tuple[str, QLineEdit]:
+        """The service's refusal as a message at the field it concerns (cleared for retyping)."""
+        if isinstance(error, PasswordRejected):
+            self.repeat.clear()
+            return str(error).replace("Password:", "New password:", 1), self.new
+        if isinstance(error, AccountError):
+            field = self.current if str(error).startswith("Current") else self.new
+            field.clear()
+            return str(error), field
+        return unavailable, self.current

@@ -9,9 +9,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from demo_users import sign_in
 from sqlalchemy import select
 
-from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.audit.queries import (
@@ -21,31 +21,20 @@ from medtrack_desktop.domain.audit.queries import (
     search_audit,
 )
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
-from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
 
 PATIENT = uuid.UUID("0193a6c0-0000-7000-8000-000000000001")
 
 
-def _sign_in(store: Store, username: str) -> Actor:
-    with store.read_session() as session:
-        seat = current_seat(session)
-    assert seat is not None
-    with store.session() as session:
-        outcome = authenticate(session, seat=seat, username=username, password=DEMO_PASSWORD)
-    assert outcome.actor is not None
-    return outcome.actor
-
 
 @pytest.fixture
 def admin(demo_store: Store) -> Actor:
-    actor = _sign_in(demo_store, "admin")
+    actor = sign_in(demo_store, "admin")
     with demo_store.session() as session:
-        trail.record(session, seat=actor.seat, actor=_sign_in(demo_store, "physician"),
+        trail.record(session, seat=actor.seat, actor=sign_in(demo_store, "physician"),
                      action="chart.open", resource_type="patient", resource_id=str(PATIENT),
                      patient_id=PATIENT, changes={"note": "ünïcode, with \"quotes\""})
     return actor
@@ -82,7 +71,7 @@ def test_a_bad_patient_id_is_a_plain_error(demo_store: Store, admin: Actor) -> N
     "username", ["physician", "nurse", "assistant", "frontdesk", "biller", "patient"]
 )
 def test_only_audit_readers_may_search_or_export(demo_store: Store, username: str) -> None:
-    actor = _sign_in(demo_store, username)
+    actor = sign_in(demo_store, username)
     with pytest.raises(PermissionDenied):
         perform(demo_store, actor, search_audit)
     with pytest.raises(PermissionDenied):

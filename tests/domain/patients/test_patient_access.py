@@ -5,16 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from demo_users import sign_in
 from sqlalchemy import select
 
-from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity.accounts import authenticate
-from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
-from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.domain.patients.access import (
     BreakGlassReasonError,
     PatientNotFound,
@@ -27,14 +24,6 @@ from medtrack_desktop.store.engine import Store
 
 REASON = "Patient collapsed in waiting room; need allergies and medications"
 
-
-def sign_in(store: Store, username: str) -> Actor:
-    with store.session() as session:
-        seat = current_seat(session)
-        assert seat is not None
-        outcome = authenticate(session, seat=seat, username=username, password=DEMO_PASSWORD)
-    assert outcome.actor is not None
-    return outcome.actor
 
 
 def patient_ids(store: Store) -> list[uuid.UUID]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from demo_users import sign_in
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -35,15 +36,6 @@ from medtrack_desktop.ui.tasks import TaskRunner
 NEW_PASSWORD = "Clinic-Door-42"
 
 
-def _sign_in(store: Store, username: str, password: str = DEMO_PASSWORD) -> Actor:
-    with store.read_session() as session:
-        seat = current_seat(session)
-    assert seat is not None
-    with store.session() as session:
-        outcome = authenticate(session, seat=seat, username=username, password=password)
-    assert outcome.actor is not None
-    return outcome.actor
-
 
 @pytest.fixture
 def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
@@ -65,7 +57,7 @@ def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
 
 @pytest.fixture
 def page(qtbot: QtBot, context: AppContext) -> AdminPage:
-    admin = _sign_in(context.store, "admin")
+    admin = sign_in(context.store, "admin")
     widget = AdminPage(context, admin)
     qtbot.addWidget(widget)
     widget.resize(1366, 768)
@@ -126,7 +118,7 @@ def test_add_user_by_keyboard_appears_in_the_table(qtbot: QtBot, page: AdminPage
     assert page.users.selected() == user
     assert ("user.create", "admin") in _actions(page.users._context.store)
     # the new user can sign in with the password typed
-    assert _sign_in(page.users._context.store, "abrook", NEW_PASSWORD).roles == ("nurse",)
+    assert sign_in(page.users._context.store, "abrook", NEW_PASSWORD).roles == ("nurse",)
 
 
 def test_weak_password_shows_the_policy_reason_at_the_field(
@@ -282,7 +274,7 @@ def test_audit_tab_filters_by_action(qtbot: QtBot, page: AdminPage) -> None:
 def test_audit_export_writes_csv_and_is_audited(
     qtbot: QtBot, context: AppContext, tmp_path: Path
 ) -> None:
-    admin = _sign_in(context.store, "admin")
+    admin = sign_in(context.store, "admin")
     target = tmp_path / "export"
     page = AdminPage(context, admin)
     qtbot.addWidget(page)
@@ -300,13 +292,13 @@ def test_audit_export_writes_csv_and_is_audited(
 
 
 def test_module_is_only_for_user_administrators(demo_store: Store) -> None:
-    assert ADMIN in modules_for(_sign_in(demo_store, "admin"))
+    assert ADMIN in modules_for(sign_in(demo_store, "admin"))
     for username in ("physician", "nurse", "assistant", "frontdesk", "biller", "patient"):
-        assert ADMIN not in modules_for(_sign_in(demo_store, username))
+        assert ADMIN not in modules_for(sign_in(demo_store, username))
 
 
 def test_page_without_audit_read_has_no_audit_tab(qtbot: QtBot, context: AppContext) -> None:
-    admin = _sign_in(context.store, "admin")
+    admin = sign_in(context.store, "admin")
     user_admin_only = Actor(
         user_id=admin.user_id, username=admin.username, display_name=admin.display_name,
         roles=admin.roles, permissions=frozenset({"user.admin"}), seat=admin.seat,
@@ -322,12 +314,12 @@ def test_break_the_glass_report_lists_each_access_with_its_reason(
     store = context.store
     with store.read_session() as session:
         target = session.scalars(select(Patient.id).order_by(Patient.mrn).limit(1)).one()
-    perform(store, _sign_in(store, "admin"), set_privacy, patient_id=target, restricted=True)
+    perform(store, sign_in(store, "admin"), set_privacy, patient_id=target, restricted=True)
     reason = "Covering for Dr Márquez; patient calling about results"
-    perform(store, _sign_in(store, "nurse"), open_patient, patient_id=target,
+    perform(store, sign_in(store, "nurse"), open_patient, patient_id=target,
             break_glass_reason=reason)
 
-    page = AdminPage(context, _sign_in(store, "admin"))
+    page = AdminPage(context, sign_in(store, "admin"))
     qtbot.addWidget(page)
     report = page.break_glass
     assert report is not None and not report.view.action.isEnabled()
@@ -357,13 +349,13 @@ def test_reset_two_step_needs_confirmation_and_clears_it(
     qtbot: QtBot, context: AppContext
 ) -> None:
     store = context.store
-    nurse = _sign_in(store, "nurse")
+    nurse = sign_in(store, "nurse")
     with store.session() as session:
         secret = begin_enrolment(session, nurse).secret
     with store.session() as session:
         confirm_enrolment(session, nurse, code=pyotp.TOTP(secret).now())
     answers = [False, True]
-    page = AdminPage(context, _sign_in(store, "admin"))
+    page = AdminPage(context, sign_in(store, "admin"))
     page.users._confirm = lambda *_args: answers.pop(0)
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.users.model.rowCount() == 7, timeout=10000)

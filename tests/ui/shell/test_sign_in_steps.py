@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
+from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -17,7 +18,6 @@ from sqlalchemy import select
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.accounts import authenticate, reset_password
-from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.mfa import (
     SIGN_IN_CODE_REFUSED,
     begin_enrolment,
@@ -47,17 +47,9 @@ def _with_store(shell: ShellController) -> Store:
     return shell.context.store
 
 
-def _actor(store: Store, username: str) -> Actor:
-    with store.session() as session:
-        seat = current_seat(session)
-        assert seat is not None
-        outcome = authenticate(session, seat=seat, username=username, password=DEMO_PASSWORD)
-    assert outcome.actor is not None
-    return outcome.actor
-
 
 def _enrol(store: Store, username: str) -> tuple[pyotp.TOTP, list[str]]:
-    actor = _actor(store, username)
+    actor = sign_in(store, username)
     with store.session() as session:
         totp = pyotp.TOTP(begin_enrolment(session, actor).secret)
     past = datetime.now(UTC) - timedelta(minutes=3)  # leave the current code unused
@@ -157,7 +149,7 @@ def test_a_role_that_requires_mfa_enrols_the_user_at_sign_in(
     shell = make_shell(LONG)
     store = _with_store(shell)
     with store.session() as session:
-        set_role_mfa_required(session, _actor(store, "admin"), role="front_desk", required=True)
+        set_role_mfa_required(session, sign_in(store, "admin"), role="front_desk", required=True)
     login = shell.login
     assert login is not None
 
@@ -199,7 +191,7 @@ def test_a_reset_password_must_be_changed_before_the_window_opens(
     shell = make_shell(LONG)
     store = _with_store(shell)
     with store.session() as session:
-        reset_password(session, _actor(store, "admin"), username="biller",
+        reset_password(session, sign_in(store, "admin"), username="biller",
                        new_password="Temp0rary!Pass")
     login = shell.login
     assert login is not None
@@ -237,7 +229,7 @@ def test_quitting_at_the_password_change_signs_the_user_out(
     shell = make_shell(LONG)
     store = _with_store(shell)
     with store.session() as session:
-        reset_password(session, _actor(store, "admin"), username="biller",
+        reset_password(session, sign_in(store, "admin"), username="biller",
                        new_password="Temp0rary!Pass")
     login = shell.login
     assert login is not None
