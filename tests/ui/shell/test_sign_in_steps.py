@@ -185,19 +185,25 @@ def test_a_role_that_requires_mfa_enrols_the_user_at_sign_in(
     assert login.recovery_step.codes.toPlainText() == ""
 
 
-def test_a_reset_password_must_be_changed_before_the_window_opens(
-    qtbot: QtBot, make_shell: Callable[[int | None], ShellController]
-) -> None:
-    shell = make_shell(LONG)
+def _at_password_change(qtbot: QtBot, shell: ShellController) -> LoginDialog:
+    """The biller's password reset by the admin; the biller signs in with it."""
     store = _with_store(shell)
     with store.session() as session:
         reset_password(session, sign_in(store, "admin"), username="biller",
                        new_password="Temp0rary!Pass")
     login = shell.login
     assert login is not None
-
     _type_password(qtbot, login, "biller", "Temp0rary!Pass")
     _wait_step(qtbot, login, login.password_step)
+    return login
+
+
+def test_a_reset_password_must_be_changed_before_the_window_opens(
+    qtbot: QtBot, make_shell: Callable[[int | None], ShellController]
+) -> None:
+    shell = make_shell(LONG)
+    store = _with_store(shell)
+    login = _at_password_change(qtbot, shell)
     step = login.password_step
     assert step.current.hasFocus() and shell.window is None
 
@@ -228,13 +234,7 @@ def test_quitting_at_the_password_change_signs_the_user_out(
 ) -> None:
     shell = make_shell(LONG)
     store = _with_store(shell)
-    with store.session() as session:
-        reset_password(session, sign_in(store, "admin"), username="biller",
-                       new_password="Temp0rary!Pass")
-    login = shell.login
-    assert login is not None
-    _type_password(qtbot, login, "biller", "Temp0rary!Pass")
-    _wait_step(qtbot, login, login.password_step)
+    login = _at_password_change(qtbot, shell)
     with qtbot.waitSignal(shell.sig_finished, timeout=20_000):
         qtbot.keyClick(login.password_step.current, Qt.Key.Key_Escape)
     shell.tasks.wait(10_000)
