@@ -15,6 +15,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +35,11 @@ from medtrack_desktop.domain.identity.accounts import (
     unlock_user,
 )
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.clinic_policy import (
+    LIMITS,
+    security_policy,
+    set_security_policy,
+)
 from medtrack_desktop.domain.identity.mfa import reset_mfa, set_role_mfa_required
 from medtrack_desktop.domain.identity.models import ROLE_NAMES
 from medtrack_desktop.domain.identity.policy import PasswordRejected
@@ -312,6 +318,27 @@ def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
         raise CommandError(f"The audit trail of {len(broken)} workstation(s) does not verify.")
 
 
+def cmd_clinic_policy(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Show the clinic's security settings, changing those given first."""
+    changes: dict[str, int | None] = {
+        name: getattr(args, name) for name in LIMITS if getattr(args, name) is not None
+    }
+    if changes.get("password_max_age_days") == 0:
+        changes["password_max_age_days"] = None  # 0: passwords do not expire
+    store = _open(keys, args.db)
+    try:
+        actor = _system_actor(store)
+        with store.session() as session:
+            policy = (set_security_policy(session, actor, changes=changes) if changes
+                      else security_policy(session, actor))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    for name, value in asdict(policy).items():
+        print(f"{name} = {'never' if value is None else value}")
+
+
 def cmd_patient_restrict(args: argparse.Namespace, keys: KeyStore) -> None:
     """Restrict a record to its care team (or lift it); everyone else breaks the glass."""
     store = _open(keys, args.db)
@@ -503,6 +530,18 @@ def build_parser() -> argparse.ArgumentParser:
                      audit_commands)
     _db_option(anchor)
     anchor.add_argument("--out", type=Path, required=True, help="the anchor file to create")
+
+    clinic = command("clinic", lambda *_: None, "Clinic settings.")
+    clinic_commands = clinic.add_subparsers(dest="clinic_command", required=True,
+                                            metavar="ACTION")
+    policy = command("policy", cmd_clinic_policy,
+                     "Show the security settings (password, lockout, idle lock), changing the "
+                     "ones given.", clinic_commands)
+    _db_option(policy)
+    for name, (low, high) in LIMITS.items():
+        policy.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int,
+                            metavar="N", help=f"from {low} to {high}"
+                            + ("; 0: passwords never expire" if "age" in name else ""))
 
     patient = command("patient", lambda *_: None, "Patient records (privacy).")
     patient_commands = patient.add_subparsers(dest="patient_command", required=True,
