@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
@@ -31,11 +32,12 @@ from medtrack_desktop.store.lifecycle import open_workstation_store
 from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
 from medtrack_desktop.ui.modules import modules_for
-from medtrack_desktop.ui.shell.locking import WorkstationLocker
 from medtrack_desktop.ui.shell.login import LoginDialog, SignInCalls
-from medtrack_desktop.ui.shell.main_window import MainWindow
 from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from medtrack_desktop.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 DEMO_PATIENTS = 250
@@ -215,6 +217,10 @@ class ShellController(QObject):
             self._quit()
 
     def _open_main_window(self, actor: Actor) -> None:
+        # Imported here, after sign-in: the sign-in window must show as soon as possible.
+        from medtrack_desktop.ui.shell.locking import WorkstationLocker
+        from medtrack_desktop.ui.shell.main_window import MainWindow
+
         assert self.context is not None
         self.window = MainWindow(context=self.context, actor=actor, modules=modules_for(actor))
         self.window.sig_sign_out.connect(lambda: self._end_session(actor, then=self.show_login))
