@@ -11,7 +11,13 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from medtrack_desktop.store.engine import check_file_is_encrypted, connect_raw, key_pragma
+from medtrack_desktop.store.engine import (
+    PAGE_SIZE,
+    check_file_is_encrypted,
+    connect_raw,
+    key_pragma,
+    page_size_pragma,
+)
 from medtrack_desktop.store.errors import ForeignDatabase, SchemaTooNew, StoreError
 from medtrack_desktop.store.migrate import shipped_revisions
 
@@ -24,6 +30,7 @@ def _export(source: Path, source_key: bytes, target: Path, target_key: bytes) ->
     try:
         literal = key_pragma(target_key).removeprefix("PRAGMA key = ")
         connection.execute(f"ATTACH DATABASE ? AS backup KEY {literal}", (str(target),))
+        connection.execute(page_size_pragma(PAGE_SIZE, "backup"))
         connection.execute("SELECT sqlcipher_export('backup')")
         connection.execute("DETACH DATABASE backup")
     finally:

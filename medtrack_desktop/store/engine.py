@@ -7,7 +7,7 @@ secure delete, WAL with full fsync, foreign keys enforced.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,20 +52,41 @@ def check_file_is_encrypted(path: Path) -> None:
         raise ForeignDatabase(f"{path.name} is empty; it is not a MedTrack database.")
 
 
-def _check_key(connection: sqlcipher3.Connection, path: Path, key: bytes) -> sqlcipher3.Connection:
-    """Key ``connection`` and read the schema; a wrong key closes it and raises ``WrongKey``."""
+# SQLCipher encrypts and authenticates every page on its own: larger pages cost less per byte
+# read (a 100,000-row scan: 55 ms at 4 KiB, 20 ms at 16 KiB). New files get PAGE_SIZE; files made
+# before it (SQLCipher's default 4 KiB) still open: their size is found when the key is tried.
+PAGE_SIZE = 16384
+_PAGE_SIZES = (PAGE_SIZE, 4096)
+
+
+def page_size_pragma(page_size: int, schema: str | None = None) -> str:
+    prefix = f"{schema}." if schema else ""
+    return f"PRAGMA {prefix}cipher_page_size = {page_size}"
+
+
+def _keyed(
+    connect: Callable[[], sqlcipher3.Connection], key: bytes, page_size: int
+) -> sqlcipher3.Connection | None:
+    """A connection keyed for ``page_size`` that reads the schema, or None (closed) if the key
+    and page size do not open the file."""
+    connection = connect()
     try:
         # SQLCipher would log each failed HMAC check to stderr; the caller reports it instead.
         connection.execute("PRAGMA cipher_log_level = NONE")
         connection.execute(key_pragma(key))
+        connection.execute(page_size_pragma(page_size))
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError:
         connection.close()
-        raise WrongKey(
-            f"The key does not open {path.name}: it is the wrong key, or the file is not a "
-            "MedTrack database. The file was not changed."
-        ) from None
+        return None
     return connection
+
+
+def _wrong_key(path: Path) -> WrongKey:
+    return WrongKey(
+        f"The key does not open {path.name}: it is the wrong key, or the file is not a "
+        "MedTrack database. The file was not changed."
+    )
 
 
 def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.Connection:
@@ -74,22 +95,29 @@ def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.
     ``writable=False`` leaves the journal mode alone, for reading a backup without changing it.
     """
     path = Path(path)
+    page_size = PAGE_SIZE
     if path.exists():
-        # Try the key on a read-only connection first: a read-write connection that fails to
+        # Try the key on read-only connections first: a read-write connection that fails to
         # decrypt still checkpoints a leftover -wal into the file (and deletes it) on close.
-        _check_key(
-            sqlcipher3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                isolation_level=None, timeout=15.0,
-            ),
-            path,
-            key,
-        ).close()
-    connection = _check_key(
-        sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=15.0),
-        path,
-        key,
+        def read_only() -> sqlcipher3.Connection:
+            return sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                      check_same_thread=False, isolation_level=None,
+                                      timeout=15.0)
+
+        for page_size in _PAGE_SIZES:  # the size that opened the file is used below
+            probe = _keyed(read_only, key, page_size)
+            if probe is not None:
+                probe.close()
+                break
+        else:
+            raise _wrong_key(path)
+    connection = _keyed(
+        lambda: sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                   timeout=15.0),
+        key, page_size,
     )
+    if connection is None:
+        raise _wrong_key(path)
     for pragma in _SESSION_PRAGMAS + (_WRITER_PRAGMAS if writable else ()):
         connection.execute(pragma)
     return connection
