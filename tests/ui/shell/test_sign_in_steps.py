@@ -85,18 +85,25 @@ def _logins(store: Store) -> list[tuple[str, str, str | None]]:
         return [tuple(row) for row in rows]
 
 
+def _at_code_step(
+    qtbot: QtBot, shell: ShellController, username: str
+) -> tuple[LoginDialog, pyotp.TOTP, list[str]]:
+    """``username`` enrolled in two-step sign-in, past the password step of the dialog."""
+    totp, codes = _enrol(_with_store(shell), username)
+    login = shell.login
+    assert login is not None
+    _type_password(qtbot, login, username, DEMO_PASSWORD)
+    _wait_step(qtbot, login, login.code_step)
+    return login, totp, codes
+
+
 def test_an_enrolled_user_needs_the_code_after_the_password(
     qtbot: QtBot, make_shell: Callable[[int | None], ShellController]
 ) -> None:
     shell = make_shell(LONG)
     store = _with_store(shell)
-    totp, _codes = _enrol(store, "physician")
-    login = shell.login
-    assert login is not None
-    before = len(_logins(store))
-
-    _type_password(qtbot, login, "physician", DEMO_PASSWORD)
-    _wait_step(qtbot, login, login.code_step)
+    before = len(_logins(store)) + 1  # from the password step on (enrolment signs in once)
+    login, totp, _codes = _at_code_step(qtbot, shell, "physician")
     assert shell.window is None, "no window before the second factor"
     assert login.code_step.code.hasFocus()
     assert login.back.isVisible()
@@ -124,12 +131,7 @@ def test_escape_on_the_code_step_goes_back_and_a_recovery_code_works_once(
 ) -> None:
     shell = make_shell(LONG)
     store = _with_store(shell)
-    _totp, codes = _enrol(store, "nurse")
-    login = shell.login
-    assert login is not None
-
-    _type_password(qtbot, login, "nurse", DEMO_PASSWORD)
-    _wait_step(qtbot, login, login.code_step)
+    login, _totp, codes = _at_code_step(qtbot, shell, "nurse")
     qtbot.keyClick(login.code_step.code, Qt.Key.Key_Escape)
     assert login.step is login.credentials and login.isVisible(), "Escape goes back, not out"
     assert login.password.text() == "" and login.password.hasFocus()
@@ -248,12 +250,7 @@ def test_unlock_asks_the_code_of_a_user_with_two_step_sign_in(
     qtbot: QtBot, make_shell: Callable[[int | None], ShellController]
 ) -> None:
     shell = make_shell(LONG)
-    store = _with_store(shell)
-    totp, _codes = _enrol(store, "physician")
-    login = shell.login
-    assert login is not None
-    _type_password(qtbot, login, "physician", DEMO_PASSWORD)
-    _wait_step(qtbot, login, login.code_step)
+    login, totp, _codes = _at_code_step(qtbot, shell, "physician")
     first = totp.now()
     qtbot.keyClicks(login.code_step.code, first)
     qtbot.keyClick(login.code_step.code, Qt.Key.Key_Return)
