@@ -26,6 +26,15 @@ from medtrack_desktop.store.base import new_id, utcnow
 
 GENESIS_HASH = "0" * 64
 _HEAD_KEY = "medtrack.audit_head"
+# Built once: every service call appends, and building a statement costs more than running it.
+_LOG = AuditEntry.__table__
+_CHAIN_HEAD = (
+    select(_LOG.c.seq, _LOG.c.entry_hash)
+    .where(_LOG.c.workstation_id == bindparam("workstation_id", type_=Uuid()))
+    .order_by(_LOG.c.seq.desc())
+    .limit(1)
+)
+_APPEND = insert(_LOG)  # Core: no ORM bookkeeping
 
 
 def entry_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
@@ -83,18 +92,12 @@ def record_many(
     for the rest of it: inside one transaction nobody else appends to this workstation's chain,
     and a new transaction (after commit or rollback) reads it again.
     """
-    log = AuditEntry.__table__  # Core statements: no ORM bookkeeping on every service call
     transaction = session.get_transaction()
     cached = session.info.get((_HEAD_KEY, seat.workstation_id))
     if cached is not None and transaction is not None and cached[0] is transaction:
         seq, prev_hash = cached[1], cached[2]
     else:
-        last = session.execute(
-            select(log.c.seq, log.c.entry_hash)
-            .where(log.c.workstation_id == seat.workstation_id)
-            .order_by(log.c.seq.desc())
-            .limit(1)
-        ).first()
+        last = session.execute(_CHAIN_HEAD, {"workstation_id": seat.workstation_id}).first()
         seq, prev_hash = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
     now = utcnow()
     rows = []
@@ -117,7 +120,7 @@ def record_many(
         row["entry_hash"] = prev_hash = entry_hash(row)
         rows.append(row)
     if rows:
-        session.execute(insert(log), rows)
+        session.execute(_APPEND, rows[0] if len(rows) == 1 else rows)
     session.info[(_HEAD_KEY, seat.workstation_id)] = (session.get_transaction(), seq, prev_hash)
 
 
