@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +96,13 @@ class TaskRunner:
     def wait(self, timeout_ms: int = -1) -> bool:
         """Block until every job has ended (used at shutdown and in tests)."""
         return self._pool.waitForDone(timeout_ms)
+
+
+def while_shown(view: QWidget, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Drop a job's result when its page was closed (signed out) before the job ended."""
+
+    def deliver(result: Any) -> None:
+        if isValid(view):
+            callback(result)
+
+    return deliver

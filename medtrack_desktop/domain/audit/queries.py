@@ -12,7 +12,7 @@ from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 from typing import Any, TextIO
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
@@ -125,6 +125,17 @@ def search_audit(
     wanted = AuditFilter(username, patient_id, action, start, end)
     query = _query(actor, wanted).limit(max(1, min(limit, MAX_LIMIT))).offset(max(0, offset))
     return [_row(entry) for entry in session.scalars(query)]
+
+
+def count_audit(
+    session: Session, actor: Actor, *, action: str, start: datetime,
+    end: datetime | None = None,
+) -> int:
+    """How many entries of ``action`` the actor's clinic has in [start, end) (for alerts such as
+    recent break-the-glass openings; the entries themselves are in ``search_audit``)."""
+    require(actor, "audit.read")
+    query = _query(actor, AuditFilter(action=action, start=start, end=end))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _csv_value(value: Any) -> str:

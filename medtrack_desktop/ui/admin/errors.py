@@ -3,12 +3,6 @@ traceback. Only errors whose messages are written for people are shown as they a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from PySide6.QtWidgets import QWidget
-from shiboken6 import isValid
-
 from medtrack_desktop.domain.identity.accounts import AccountError
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.identity.policy import PasswordRejected
@@ -36,13 +30,3 @@ def field_of(message: str) -> str | None:
         if message.startswith(prefix):
             return key
     return None
-
-
-def while_shown(view: QWidget, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-    """Drop a job's result when its page was closed (signed out) before the job ended."""
-
-    def deliver(result: Any) -> None:
-        if isValid(view):
-            callback(result)
-
-    return deliver

@@ -23,7 +23,6 @@ from medtrack_desktop.ui.admin.errors import (
     field_of,
     password_reasons,
     plain_message,
-    while_shown,
 )
 from medtrack_desktop.ui.admin.users_view import (
     AddUserDialog,
@@ -34,6 +33,7 @@ from medtrack_desktop.ui.admin.users_view import (
 )
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.users import UsersTableModel
+from medtrack_desktop.ui.tasks import while_shown
 
 Confirm = Callable[[QWidget, str, str], bool]
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
+from medtrack_desktop.domain.audit.queries import count_audit
+from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.tasks import while_shown
+
+BREAK_GLASS_ALERT_DAYS = 7
 
 
 def _card(title: str, rows: list[tuple[str, str]]) -> QFrame:
@@ -41,6 +46,10 @@ class HomeView(QWidget):
         layout.addWidget(
             QLabel(f"{now:%A, %d %B %Y} · {context.seat.clinic_name}", objectName="muted")
         )
+        self.privacy_alert = QLabel(objectName="fieldError", wordWrap=True)
+        self.privacy_alert.setAccessibleName("Privacy alert")
+        self.privacy_alert.hide()
+        layout.addWidget(self.privacy_alert)
         layout.addWidget(
             _card(
                 "Your access",
@@ -68,7 +77,8 @@ class HomeView(QWidget):
                 "Keyboard",
                 [
                     ("Ctrl+1 …", "go to a module"),
-                    ("Ctrl+O", "open a patient by MRN"),
+                    *([("Ctrl+O", "open a patient by MRN")]
+                      if actor.can("patient.read") or actor.can("self.read") else []),
                     ("Ctrl+L", "lock the workstation"),
                     ("F1", "list every shortcut"),
                     ("Ctrl+Shift+Q", "sign out"),
@@ -77,3 +87,24 @@ class HomeView(QWidget):
             )
         )
         layout.addStretch(1)
+        if actor.can("audit.read"):
+            self._check_break_glass(context, actor)
+
+    def _check_break_glass(self, context: AppContext, actor: Actor) -> None:
+        """Tell whoever reviews the audit that restricted records were opened by breaking the
+        glass lately (the report lists them); read off the GUI thread."""
+        since = datetime.now(UTC) - timedelta(days=BREAK_GLASS_ALERT_DAYS)
+
+        def count(_progress: object, _cancelled: object) -> int:
+            return perform(context.store, actor, count_audit, action="break_glass", start=since)
+
+        context.tasks.start("home.break_glass", count,
+                            on_done=while_shown(self, self._show_break_glass))
+
+    def _show_break_glass(self, count: int) -> None:
+        if count:
+            self.privacy_alert.setText(
+                f"Privacy: {count} restricted record{'s were' if count > 1 else ' was'} opened "
+                f"by breaking the glass in the last {BREAK_GLASS_ALERT_DAYS} days: review in "
+                "Administration ▸ Break the glass.")
+            self.privacy_alert.show()

@@ -12,7 +12,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
-from medtrack_desktop.domain.audit.queries import export_audit_csv, search_audit
+from medtrack_desktop.domain.audit.queries import count_audit, export_audit_csv, search_audit
 from medtrack_desktop.domain.audit.trail import chain_heads, verify_trail
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.accounts import (
@@ -85,6 +85,8 @@ CASES = (
     Case("reset_mfa", ADMIN_ONLY,
          lambda s, a, _r, _f: perform(s, a, reset_mfa, username="assistant")),
     Case("search_audit", ADMIN_ONLY, lambda s, a, _r, _f: perform(s, a, search_audit)),
+    Case("count_audit", ADMIN_ONLY, lambda s, a, _r, _f: perform(
+        s, a, count_audit, action="break_glass", start=datetime(2026, 1, 1, tzinfo=UTC))),
     Case("export_audit_csv", ADMIN_ONLY,
          lambda s, a, _r, _f: perform(s, a, export_audit_csv, out=io.StringIO())),
     Case("verify_trail", ADMIN_ONLY, lambda s, a, _r, _f: perform(s, a, verify_trail)),
