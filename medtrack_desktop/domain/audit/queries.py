@@ -19,7 +19,7 @@ from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.audit.canonical import canonical_json
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.permissions import require, role_matrix
+from medtrack_desktop.domain.identity.permissions import require
 
 MAX_LIMIT = 5000
 
@@ -187,24 +187,3 @@ def export_audit_csv(
         changes={"filters": {k: v for k, v in filters.items() if v}, "rows": count},
     )
     return count
-
-
-@dataclass(frozen=True)
-class RoleRow:
-    role: str
-    description: str
-    permissions: tuple[str, ...]
-
-
-def role_matrix_rows() -> list[RoleRow]:
-    """The role -> permission matrix (seed data) as rows, in the file's order."""
-    return [
-        RoleRow(name, description, tuple(sorted(granted)))
-        for name, (description, granted) in role_matrix().items()
-    ]
-
-
-def all_permissions() -> list[str]:
-    """Every permission some role grants, sorted (the matrix view's columns)."""
-    return sorted({perm for _desc, granted in role_matrix().values() for perm in granted})
-

@@ -286,16 +286,25 @@ def second_factor_step(session: Session, user_id: uuid.UUID) -> SecondFactorStep
 def count_failed_password(session: Session, seat: Seat, user: User) -> None:
     """Count a wrong password (log-in or unlock); at the clinic's threshold the account locks
     for a while."""
+    count_failure(session, seat, user, counter="failed_login_attempts", what="failed log-ins")
+
+
+def count_failure(
+    session: Session, seat: Seat, user: User, *, counter: str, what: str,
+    at: datetime | None = None,
+) -> None:
+    """Add one to ``user.<counter>`` (wrong passwords, wrong second-factor codes); at the
+    clinic's threshold reset it and lock the account for the clinic's lockout time, audited."""
     clinic = session.get_one(Clinic, seat.clinic_id)
-    user.failed_login_attempts += 1
-    if user.failed_login_attempts < clinic.lockout_threshold:
+    setattr(user, counter, getattr(user, counter) + 1)
+    if getattr(user, counter) < clinic.lockout_threshold:
         return
-    user.failed_login_attempts = 0
-    user.locked_until = utcnow() + timedelta(minutes=clinic.lockout_minutes)
+    setattr(user, counter, 0)
+    user.locked_until = (at or utcnow()) + timedelta(minutes=clinic.lockout_minutes)
     trail.record(
         session, seat=seat, actor=None, username=user.username, action="account.lock",
         resource_type="user", resource_id=str(user.id),
-        reason=f"{clinic.lockout_threshold} failed log-ins",
+        reason=f"{clinic.lockout_threshold} {what}",
         changes={"locked_until": user.locked_until.isoformat()},
     )
 

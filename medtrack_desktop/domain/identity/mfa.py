@@ -24,7 +24,7 @@ import io
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pyotp
 import segno
@@ -40,11 +40,12 @@ from medtrack_desktop.domain.identity.accounts import (
     PendingSignIn,
     _user,
     admit,
+    count_failure,
     mfa_required,
     second_factor_step,
 )
 from medtrack_desktop.domain.identity.actor import Actor, Seat
-from medtrack_desktop.domain.identity.models import ROLE_NAMES, Clinic, MfaRecoveryCode, Role, User
+from medtrack_desktop.domain.identity.models import ROLE_NAMES, MfaRecoveryCode, Role, User
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.store.base import bind_actor, utcnow
 
@@ -68,12 +69,16 @@ class Enrolment:
 
     secret: str
     provisioning_uri: str
-    qr_svg: str
 
     @property
     def manual_key(self) -> str:
         """The secret in groups of four, as authenticator apps expect it typed."""
         return " ".join(self.secret[i:i + 4] for i in range(0, len(self.secret), 4))
+
+    @property
+    def qr_svg(self) -> str:
+        """The QR code as a standalone SVG document (made when asked for)."""
+        return qr_svg(self.provisioning_uri)
 
     def qr_png(self, *, scale: int = 6) -> bytes:
         """The QR code as PNG (for ``QPixmap.loadFromData``, which needs no QtSvg)."""
@@ -207,7 +212,7 @@ def _begin(session: Session, seat: Seat, user: User, actor: Actor | None) -> Enr
     trail.record(session, seat=seat, actor=actor, username=user.username,
                  action="user.mfa_enrol_start", resource_type="user", resource_id=str(user.id))
     uri = pyotp.TOTP(user.mfa_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
-    return Enrolment(secret=user.mfa_secret, provisioning_uri=uri, qr_svg=qr_svg(uri))
+    return Enrolment(secret=user.mfa_secret, provisioning_uri=uri)
 
 
 def _confirm(
@@ -298,23 +303,9 @@ def verify_second_factor(
                 return True
 
     audit("failure", "wrong code")
-    _count_failure(session, seat, user, at)
+    count_failure(session, seat, user, counter="mfa_failed_attempts",
+                  what="wrong second-factor codes", at=at)
     return False
-
-
-def _count_failure(session: Session, seat: Seat, user: User, at: datetime) -> None:
-    clinic = session.get_one(Clinic, seat.clinic_id)
-    user.mfa_failed_attempts += 1
-    if user.mfa_failed_attempts < clinic.lockout_threshold:
-        return
-    user.mfa_failed_attempts = 0
-    user.locked_until = at + timedelta(minutes=clinic.lockout_minutes)
-    trail.record(
-        session, seat=seat, actor=None, username=user.username, action="account.lock",
-        resource_type="user", resource_id=str(user.id),
-        reason=f"{clinic.lockout_threshold} wrong second-factor codes",
-        changes={"locked_until": user.locked_until.isoformat()},
-    )
 
 
 # -- completing a sign-in that waits for its second factor ----------------------------------------

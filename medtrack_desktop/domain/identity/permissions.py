@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 import uuid
+from dataclasses import dataclass
 from functools import cache
 
 from medtrack_desktop.domain.identity.actor import Actor
@@ -43,3 +44,23 @@ def permissions_of(roles: tuple[str, ...]) -> frozenset[str]:
 def require(actor: Actor, permission: str, *, patient_id: uuid.UUID | None = None) -> None:
     if not actor.can(permission):
         raise PermissionDenied(permission, patient_id=patient_id)
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    role: str
+    description: str
+    permissions: tuple[str, ...]
+
+
+def role_matrix_rows() -> list[RoleRow]:
+    """The role -> permission matrix (seed data) as rows, in the file's order."""
+    return [
+        RoleRow(name, description, tuple(sorted(granted)))
+        for name, (description, granted) in role_matrix().items()
+    ]
+
+
+def all_permissions() -> list[str]:
+    """Every permission some role grants, sorted (the matrix view's columns)."""
+    return sorted({perm for _desc, granted in role_matrix().values() for perm in granted})

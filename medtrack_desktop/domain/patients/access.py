@@ -182,7 +182,10 @@ def set_privacy(
 
 def patient_id_for_mrn(session: Session, actor: Actor, *, mrn: str) -> uuid.UUID:
     """The record with this MRN in the actor's clinic (an id, no patient data: the action taken
-    on it is what gets audited)."""
+    on it is what gets audited). Only for those who may act on some record: staff who read
+    records, a patient (their own), and whoever administers restrictions."""
+    if not any(actor.can(p) for p in ("patient.read", "self.read", "privacy.admin")):
+        raise PermissionDenied("patient.read")
     wanted = mrn.strip()
     patient_id = session.scalar(select(Patient.id).where(
         Patient.clinic_id == actor.seat.clinic_id, Patient.mrn == wanted,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from medtrack_desktop.domain.audit.queries import all_permissions, role_matrix_rows
+from medtrack_desktop.domain.identity.permissions import all_permissions, role_matrix_rows
 from medtrack_desktop.ui.models.role_matrix import RoleMatrixModel
 
 

@@ -13,11 +13,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from medtrack_desktop.domain.audit.queries import role_matrix_rows
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity import accounts, mfa
 from medtrack_desktop.domain.identity.accounts import UserInfo
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.permissions import role_matrix_rows
 from medtrack_desktop.domain.identity.policy import PasswordRejected
 from medtrack_desktop.ui.admin.errors import (
     field_of,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from medtrack_desktop.domain.audit.queries import RoleRow
+from medtrack_desktop.domain.identity.permissions import RoleRow
 
 Index = QModelIndex | QPersistentModelIndex
 GRANTED = "✓"

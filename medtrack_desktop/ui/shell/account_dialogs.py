@@ -22,7 +22,8 @@ _UNAVAILABLE = "This could not be done right now. Try again."
 
 
 class _AccountDialog(QDialog):
-    """A dialog with a stack of steps, one primary button, and a message line."""
+    """A dialog with a stack of steps, one primary button (each subclass connects it to its own
+    ``submit``), and a message line."""
 
     def __init__(self, *, title: str, store: Store, actor: Actor, tasks: TaskRunner,
                  parent: Any = None) -> None:
@@ -37,15 +38,11 @@ class _AccountDialog(QDialog):
         self.primary = self.buttons.addButton("&OK", QDialogButtonBox.ButtonRole.AcceptRole)
         self.primary.setDefault(True)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.steps)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-
-    def submit(self) -> None:
-        raise NotImplementedError
 
     def show_error(self, message: str, focus: Any) -> None:
         self.error.setText(message)
@@ -81,6 +78,7 @@ class ChangePasswordDialog(_AccountDialog):
         self.form = NewPasswordStep()
         self.steps.addWidget(self.form)
         self.primary.setText("&Change password")
+        self.buttons.accepted.connect(self.submit)
         self.form.setFocus()
 
     def submit(self) -> None:
@@ -107,6 +105,7 @@ class TwoStepSetupDialog(_AccountDialog):
         self.steps.addWidget(self.enrol)
         self.steps.addWidget(self.codes)
         self.primary.setText("&Verify")
+        self.buttons.accepted.connect(self.submit)
         self.enrol.setFocus()
         self.run(lambda session: begin_enrolment(session, actor), self.enrol.show_enrolment,
                  self._start_failed)

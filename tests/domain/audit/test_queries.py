@@ -17,7 +17,6 @@ from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.audit.queries import (
     CSV_HEADER,
     export_audit_csv,
-    role_matrix_rows,
     search_audit,
 )
 from medtrack_desktop.domain.calls import perform
@@ -107,13 +106,3 @@ def test_csv_export_has_every_field_and_is_audited(demo_store: Store, admin: Act
         assert export.username == "admin"
         assert export.changes == {"filters": {"username": "physician"}, "rows": 2}
         assert all(check.intact for check in trail.verify_trail(session, admin))
-
-
-def test_role_matrix_rows_follow_the_seed() -> None:
-    rows = {row.role: row for row in role_matrix_rows()}
-    assert list(rows) == ["physician", "nurse", "medical_assistant", "front_desk", "biller",
-                          "admin", "patient"]
-    assert rows["admin"].permissions == ("audit.read", "clinic.admin", "privacy.admin",
-                                         "user.admin")
-    assert "chart.sign" in rows["physician"].permissions
-    assert "chart.sign" not in rows["nurse"].permissions

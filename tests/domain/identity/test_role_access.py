@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from medtrack_desktop.demo import DEMO_PASSWORD
+from medtrack_desktop.demo import DEMO_PASSWORD, DEMO_RESTRICTED_MRN
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.audit.queries import count_audit, export_audit_csv, search_audit
 from medtrack_desktop.domain.audit.trail import chain_heads, verify_trail
@@ -37,7 +37,7 @@ from medtrack_desktop.domain.identity.mfa import reset_mfa, set_role_mfa_require
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.identity.workstation import current_seat
-from medtrack_desktop.domain.patients.access import open_patient, set_privacy
+from medtrack_desktop.domain.patients.access import open_patient, patient_id_for_mrn, set_privacy
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import import_patients
 from medtrack_desktop.store.engine import Store
@@ -95,6 +95,8 @@ CASES = (
         s, a, set_privacy, patient_id=f["other"], restricted=False)),
     Case("import_patients", REGISTERING, lambda s, a, r, _f: perform(
         s, a, import_patients, records=[_new_patient(r)])),
+    Case("patient_id_for_mrn", STAFF_READING_RECORDS | {"patient", "admin"},
+         lambda s, a, _r, _f: perform(s, a, patient_id_for_mrn, mrn=DEMO_RESTRICTED_MRN)),
     Case("open_patient (another patient's record)", STAFF_READING_RECORDS,
          lambda s, a, _r, f: perform(s, a, open_patient, patient_id=f["other"])),
     Case("open_patient (the portal user's own record)", STAFF_READING_RECORDS | {"patient"},
