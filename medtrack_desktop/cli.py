@@ -418,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def group(name: str, help_text: str) -> argparse._SubParsersAction:
+        """A command made of actions (``medtrack-admin user add …``)."""
+        parent = command(name, lambda *_: None, help_text)
+        return parent.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
+
     init = command("init", cmd_init, "Create a new encrypted workstation database for a clinic.")
     _db_option(init)
     init.add_argument("--clinic", required=True, help="the clinic's name")
@@ -450,8 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(restore)
     restore.add_argument("--yes", action="store_true", help="replace an existing database")
 
-    key = command("key", lambda *_: None, "Key escrow: recovery copies of the database key.")
-    key_commands = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    key_commands = group("key", "Key escrow: recovery copies of the database key.")
     export = command("export-recovery", cmd_key_export,
                      "Write the key wrapped with a recovery passphrase (admin escrow).",
                      key_commands)
@@ -466,8 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore_key.add_argument("--passphrase-stdin", action="store_true",
                              help="read the recovery passphrase from standard input")
 
-    user = command("user", lambda *_: None, "User administration (users are never deleted).")
-    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_commands = group("user", "User administration (users are never deleted).")
     add = command("add", cmd_user, "Create a user; the password is read from standard input.",
                   user_commands)
     _db_option(add)
@@ -516,8 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(reset_mfa_cmd)
     reset_mfa_cmd.add_argument("username")
 
-    audit = command("audit", lambda *_: None, "The tamper-evident audit trail.")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_commands = group("audit", "The tamper-evident audit trail.")
     verify = command("verify", cmd_audit_verify,
                      "Recompute every workstation's hash chain; exit 1 naming the first bad "
                      "entry.", audit_commands)
@@ -531,9 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(anchor)
     anchor.add_argument("--out", type=Path, required=True, help="the anchor file to create")
 
-    clinic = command("clinic", lambda *_: None, "Clinic settings.")
-    clinic_commands = clinic.add_subparsers(dest="clinic_command", required=True,
-                                            metavar="ACTION")
+    clinic_commands = group("clinic", "Clinic settings.")
     policy = command("policy", cmd_clinic_policy,
                      "Show the security settings (password, lockout, idle lock), changing the "
                      "ones given.", clinic_commands)
@@ -543,9 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
                             metavar="N", help=f"from {low} to {high}"
                             + ("; 0: passwords never expire" if "age" in name else ""))
 
-    patient = command("patient", lambda *_: None, "Patient records (privacy).")
-    patient_commands = patient.add_subparsers(dest="patient_command", required=True,
-                                              metavar="ACTION")
+    patient_commands = group("patient", "Patient records (privacy).")
     restrict = command("restrict", cmd_patient_restrict,
                        "Restrict a record to its care team; anyone else must give a reason "
                        "to open it (break the glass).", patient_commands)
