@@ -53,6 +53,7 @@ from medtrack_desktop.domain.patients.access import (
     patient_id_for_mrn,
     set_privacy,
 )
+from medtrack_desktop.domain.patients.search_index import ensure_current as ensure_search_index
 from medtrack_desktop.store.backup import backup_database, restore_database
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
@@ -110,7 +111,10 @@ def _create_key(keys: KeyStore, db: Path, *, passphrase: str | None = None) -> b
 def _open(keys: KeyStore, db: Path, *, key: bytes | None = None) -> Store:
     """Open an existing database, upgrading an older schema after a backup."""
     key = key if key is not None else _load_key(keys, db)
-    return open_workstation_store(db, key, backup_dir=db.parent / "backups")
+    store = open_workstation_store(db, key, backup_dir=db.parent / "backups")
+    with store.session() as session:
+        ensure_search_index(session)
+    return store
 
 
 # -- commands -----------------------------------------------------------------------------------

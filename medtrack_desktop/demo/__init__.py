@@ -22,6 +22,7 @@ from medtrack_desktop.domain.identity.workstation import initialize_workstation
 from medtrack_desktop.domain.patients.access import patient_id_for_mrn, set_privacy
 from medtrack_desktop.domain.patients.mrn import mrn_with_check_digit
 from medtrack_desktop.domain.patients.registry import import_patients
+from medtrack_desktop.domain.patients.search_index import mark_current as mark_search_index_current
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.errors import StoreError
 from medtrack_desktop.store.migrate import upgrade
@@ -102,6 +103,8 @@ def populate_demo(
         if progress is not None:
             progress(done, patients)
 
+    with store.session() as session:
+        mark_search_index_current(session)  # every patient was indexed as it was added
     usernames = [staff[0] for staff in DEMO_STAFF]
     if done > DEMO_RESTRICTED_INDEX:
         # A restricted record (a staff member treated here): Dr Márquez's care team opens it;

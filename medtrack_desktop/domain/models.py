@@ -10,7 +10,17 @@ from medtrack_desktop.domain.identity.models import (
     UserRole,
     Workstation,
 )
-from medtrack_desktop.domain.patients.models import CareTeamMember, Patient
+from medtrack_desktop.domain.patients.models import (
+    CareTeamMember,
+    DemographicChange,
+    Guarantor,
+    InsuranceCompany,
+    Patient,
+    PatientConsent,
+    PatientInsurance,
+    PatientMerge,
+    PatientSearchTerm,
+)
 from medtrack_desktop.store.base import Base
 
 metadata = Base.metadata
@@ -19,9 +29,16 @@ __all__ = [
     "AuditEntry",
     "CareTeamMember",
     "Clinic",
+    "DemographicChange",
+    "Guarantor",
+    "InsuranceCompany",
     "LocalSetting",
     "MfaRecoveryCode",
     "Patient",
+    "PatientConsent",
+    "PatientInsurance",
+    "PatientMerge",
+    "PatientSearchTerm",
     "Role",
     "User",
     "UserRole",

@@ -37,6 +37,12 @@ class Clinic(Tracked, Base):
     lockout_threshold: Mapped[int] = mapped_column(default=5)
     lockout_minutes: Mapped[int] = mapped_column(default=15)
     baa_signed_date: Mapped[date | None]
+    # Registry settings: how new MRNs look (prefix, digits before the check digit) and how long
+    # records are kept after the last treatment (minors: at least until this birthday).
+    mrn_prefix: Mapped[str] = mapped_column(String(8), default="")
+    mrn_digits: Mapped[int] = mapped_column(default=7)
+    retention_years: Mapped[int] = mapped_column(default=10)
+    retention_minor_until_age: Mapped[int] = mapped_column(default=20)
 
 
 class Workstation(ClinicScoped, Base):

@@ -2,22 +2,24 @@
 
 Staff with ``patient.read`` open any unrestricted record of their clinic. A restricted record
 opens directly only for its care team; anyone else who holds ``break_glass`` opens it by giving a
-reason, recorded as a ``break_glass`` audit entry that the administrators' report lists. A
-``patient`` user (``self.read``) opens their own record only. Every opening is a PHI read and is
-audited as ``patient.open`` with the way access was granted.
+reason, recorded as a ``break_glass`` audit entry that the administrators' report lists, and
+then reads it without a new reason for ``BREAK_GLASS_LASTS``. A ``patient`` user
+(``self.read``) opens their own record only. Every opening is a PHI read and is audited as
+``patient.open`` with the way access was granted.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import PermissionDenied, require
@@ -26,14 +28,24 @@ from medtrack_desktop.store.base import bind_actor, utcnow
 
 BREAK_GLASS_MIN_REASON = 10
 BREAK_GLASS_MAX_REASON = 500
+# Having broken the glass for a record, the user reads it without a new reason for this long.
+BREAK_GLASS_LASTS = timedelta(hours=8)
 Access = Literal["staff", "care_team", "break_glass", "self"]
 
 
 class PatientNotFound(LookupError):
     """No such patient in the actor's clinic (or merged away). The message is safe to show."""
 
-    def __init__(self) -> None:
-        super().__init__("This patient record does not exist or was removed.")
+    def __init__(self, message: str = "This patient record does not exist or was removed.") -> None:
+        super().__init__(message)
+
+
+class PatientMerged(PatientNotFound):
+    """The record was merged into another; ``survivor_id`` is where its data went."""
+
+    def __init__(self, survivor_id: uuid.UUID, survivor_mrn: str) -> None:
+        super().__init__(f"This record was merged into MRN {survivor_mrn}; open that one.")
+        self.survivor_id = survivor_id
 
 
 class RestrictedRecord(PermissionDenied):
@@ -102,36 +114,75 @@ def clean_reason(reason: str) -> str:
     return text
 
 
+def live_patient(session: Session, actor: Actor, patient_id: uuid.UUID) -> Patient:
+    """The patient row if it is a live record of the actor's clinic (no access check)."""
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != actor.seat.clinic_id:
+        raise PatientNotFound()
+    if patient.merged_into_id is not None:
+        survivor = session.get_one(Patient, patient.merged_into_id)
+        raise PatientMerged(survivor.id, survivor.mrn)
+    if patient.deleted_at is not None:
+        raise PatientNotFound()
+    return patient
+
+
+def _broke_glass_lately(session: Session, actor: Actor, patient_id: uuid.UUID) -> bool:
+    since = utcnow() - BREAK_GLASS_LASTS
+    return actor.user_id is not None and bool(session.scalar(select(exists().where(
+        AuditEntry.patient_id == patient_id,
+        AuditEntry.occurred_at >= since,
+        AuditEntry.action == "break_glass",
+        AuditEntry.user_id == actor.user_id,
+    ))))
+
+
+def _access(session: Session, actor: Actor, patient: Patient) -> Access:
+    """How the actor may read this record, or the typed refusal (see module doc)."""
+    if actor.can("patient.read"):
+        if not patient.restricted:
+            return "staff"
+        if _on_care_team(session, patient.id, actor.user_id):
+            return "care_team"
+        if actor.can("break_glass") and _broke_glass_lately(session, actor, patient.id):
+            return "break_glass"
+        raise RestrictedRecord(patient.id, can_break_glass=actor.can("break_glass"))
+    if _own_record(session, actor, patient.id):
+        return "self"
+    raise PermissionDenied("patient.read", patient_id=patient.id)
+
+
+def readable_patient(session: Session, actor: Actor, patient_id: uuid.UUID) -> Patient:
+    """The patient row, if the actor may read it now (restricted records: the care team, or
+    whoever broke the glass for it in the last hours); else the typed refusal."""
+    patient = live_patient(session, actor, patient_id)
+    _access(session, actor, patient)
+    return patient
+
+
+def writable_patient(session: Session, actor: Actor, patient_id: uuid.UUID) -> Patient:
+    """``readable_patient`` for a user who may also change demographics."""
+    require(actor, "patient.write", patient_id=patient_id)
+    return readable_patient(session, actor, patient_id)
+
+
 def open_patient(
     session: Session, actor: Actor, *, patient_id: uuid.UUID,
     break_glass_reason: str | None = None,
 ) -> PatientHeader:
     """Open a patient's record for the actor, or refuse with a typed denial (see module doc)."""
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.clinic_id != actor.seat.clinic_id or patient.deleted_at:
-        raise PatientNotFound()
-
-    access: Access
-    if actor.can("patient.read"):
-        access = "staff"
-    elif _own_record(session, actor, patient_id):
-        access = "self"
-    else:
-        raise PermissionDenied("patient.read", patient_id=patient_id)
-
+    patient = live_patient(session, actor, patient_id)
     reason = None
-    if patient.restricted and access == "staff" and not _on_care_team(
-        session, patient_id, actor.user_id
-    ):
+    try:
+        access = _access(session, actor, patient)
+    except RestrictedRecord:
         if break_glass_reason is None or not actor.can("break_glass"):
-            raise RestrictedRecord(patient_id, can_break_glass=actor.can("break_glass"))
+            raise
         reason = clean_reason(break_glass_reason)
         access = "break_glass"
         trail.record(session, seat=actor.seat, actor=actor, action="break_glass",
                      resource_type="patient", resource_id=str(patient_id),
                      patient_id=patient_id, reason=reason)
-    elif patient.restricted and access == "staff":
-        access = "care_team"
 
     trail.record(session, seat=actor.seat, actor=actor, action="patient.open",
                  resource_type="patient", resource_id=str(patient_id), patient_id=patient_id,
@@ -151,9 +202,7 @@ def set_privacy(
     """Restrict (or free) a record and name its care team by user name; needs
     ``privacy.admin``. Removed members are tombstoned. Returns the care team as kept."""
     require(actor, "privacy.admin", patient_id=patient_id)
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.clinic_id != actor.seat.clinic_id or patient.deleted_at:
-        raise PatientNotFound()
+    patient = live_patient(session, actor, patient_id)
     wanted = {name.strip().lower() for name in care_team if name.strip()}
     users = {user.username: user for user in session.scalars(select(User).where(
         User.clinic_id == actor.seat.clinic_id, User.username.in_(wanted)))}

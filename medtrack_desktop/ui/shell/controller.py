@@ -26,6 +26,7 @@ from medtrack_desktop.domain.identity.accounts import (
 )
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import current_seat
+from medtrack_desktop.domain.patients.search_index import ensure_current as ensure_search_index
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
 from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.store.lifecycle import open_workstation_store
@@ -146,8 +147,9 @@ class ShellController(QObject):
         except StoreError as exc:
             self._fatal(str(exc))
             return
-        with store.read_session() as session:
+        with store.session() as session:
             seat = current_seat(session)
+            ensure_search_index(session)
         if seat is None:
             store.close()
             self._fatal("This database is not set up for a clinic. Run “medtrack-admin init”.")

@@ -1,0 +1,249 @@
+"""The one patient search box: names in any order, DOB, MRN, phone, SSN (whole or last 4).
+
+A query is read word by word: a word that is a date ("03/04/1970", "1970-03-04", "3/4/70") is
+a date of birth; a whole query shaped like an SSN ("123-45-6789") or of 4 digits also looks the
+SSN up through its blind index; every other word must prefix some search term of the patient
+(name parts, phone digits, MRN) — so "garcia mar", "mar garcia" and "(512) 555" all work. The
+candidates come from range scans of ``patient_search_terms`` (the same plain SQL on SQLCipher
+and PostgreSQL), then rank in Python: exact words before prefixes, last names before first,
+then by name. Restricted records are listed (name, DOB, MRN only); opening one is governed by
+``access.open_patient``. Each search is audited with how many records it showed, never with
+the query (which may hold an SSN).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.parser import ParserError
+from dateutil.parser import parse as parse_date
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, aliased
+
+from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.field_keys import clinic_cipher
+from medtrack_desktop.domain.identity.permissions import require
+from medtrack_desktop.domain.patients.demographics import MAX_AGE_YEARS
+from medtrack_desktop.domain.patients.models import Patient, PatientSearchTerm
+from medtrack_desktop.domain.patients.search_terms import (
+    TERM_MAX,
+    name_terms,
+    phone_digits,
+    phone_terms,
+    words,
+)
+
+DEFAULT_LIMIT = 25
+MAX_QUERY = 200
+MAX_WORDS = 6
+_CANDIDATES = 150
+_AFTER_LAST = "~"  # sorts after every term character ([a-z0-9]) byte-wise
+_DATE_SHAPES = (
+    re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"),
+    re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$"),
+    re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"),
+    re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
+)
+_SSN_SHAPE = re.compile(r"^\d{3}-?\d{2}-?\d{4}$")
+_NUMBER = re.compile(r"[\d\s()+.-]*\d[\d\s()+.-]*")
+_FIELD_WEIGHT = {"last": 4, "mrn": 4, "first": 3, "preferred": 2, "phone": 2, "middle": 1}
+
+
+@dataclass(frozen=True)
+class PatientMatch:
+    """One line of the result list: enough to pick the right person, nothing clinical."""
+
+    id: uuid.UUID
+    mrn: str
+    last_name: str
+    first_name: str
+    middle_name: str | None
+    preferred_name: str | None
+    date_of_birth: date
+    sex: str
+    phone: str | None
+    restricted: bool
+    deceased: bool
+    matched_on: str  # "name", "dob", "mrn", "phone", "ssn"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}" if self.first_name else self.last_name
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[str, ...]
+    birth_date: date | None
+    ssn_digits: str | None  # 9 digits, or 4 for "last 4"
+
+
+def parse_birth_date(text: str, *, today: date) -> date | None:
+    """A typed date of birth in a usual US or ISO form, or None. Two-digit years are the most
+    recent past year that fits ("3/4/70" → 1970, "1/2/19" → 2019 in 2026)."""
+    text = text.strip()
+    if not any(shape.match(text) for shape in _DATE_SHAPES):
+        return None
+    try:
+        parsed = parse_date(text, dayfirst=False, yearfirst=bool(re.match(r"^\d{4}", text)))
+    except (ParserError, ValueError, OverflowError):
+        return None
+    day = parsed.date()
+    if re.search(r"/\d{2}$", text):
+        day = day.replace(year=today.year // 100 * 100 + day.year % 100)
+        if day > today:
+            day = day.replace(year=day.year - 100)
+    if day > today or today.year - day.year > MAX_AGE_YEARS:
+        return None
+    return day
+
+
+def parse_query(text: str, *, today: date) -> ParsedQuery:
+    text = text.strip()[:MAX_QUERY]
+    compact = text.replace(" ", "")
+    ssn = None
+    if _SSN_SHAPE.match(compact):
+        ssn = compact.replace("-", "")
+    elif re.fullmatch(r"\d{4}", compact):
+        ssn = compact
+    birth_date, kept = None, []
+    for chunk in re.split(r"[\s,;]+", text):
+        day = parse_birth_date(chunk, today=today) if chunk else None
+        if day is not None and birth_date is None:
+            birth_date = day
+        elif chunk:
+            kept.append(chunk)
+    joined = " ".join(kept)
+    if _NUMBER.fullmatch(joined):  # "(512) 555-0147", "10000012": one word of digits
+        found = [phone_digits(joined)]
+    else:
+        found = [word for chunk in kept for word in words(chunk)]
+    return ParsedQuery(words=tuple(dict.fromkeys(w[:TERM_MAX] for w in found))[:MAX_WORDS],
+                       birth_date=birth_date, ssn_digits=ssn)
+
+
+def _prefix(column: object, word: str) -> object:
+    return and_(column >= word, column < word + _AFTER_LAST)  # type: ignore[operator]
+
+
+def _term_candidates(actor: Actor, query: ParsedQuery) -> Select[tuple[uuid.UUID]]:
+    ordered = sorted(query.words, key=len, reverse=True)  # the longest word narrows most
+    driving = aliased(PatientSearchTerm)
+    statement = select(driving.patient_id).where(
+        driving.clinic_id == actor.seat.clinic_id, _prefix(driving.term, ordered[0]))
+    for word in ordered[1:]:
+        other = aliased(PatientSearchTerm)
+        statement = statement.join(other, and_(other.patient_id == driving.patient_id,
+                                               _prefix(other.term, word)))
+    if query.birth_date is not None:
+        statement = statement.join(Patient, and_(Patient.id == driving.patient_id,
+                                                 Patient.date_of_birth == query.birth_date))
+    return statement.distinct().limit(_CANDIDATES)
+
+
+def _ssn_candidates(session: Session, actor: Actor, digits: str) -> list[uuid.UUID]:
+    cipher = clinic_cipher(session, actor.seat.clinic_id)
+    column, purpose = ((Patient.ssn_digest, "ssn") if len(digits) == 9
+                       else (Patient.ssn_last4_digest, "ssn-last4"))
+    return list(session.scalars(select(Patient.id).where(
+        Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
+        column == cipher.digest(digits, purpose=purpose)).limit(_CANDIDATES)))
+
+
+def _score(patient: Patient, query: ParsedQuery, ssn_ids: set[uuid.UUID]) -> tuple[int, str]:
+    """Higher is better; the second item says what matched (for the result list)."""
+    if patient.id in ssn_ids:
+        return 100, "ssn"
+    if not query.words:
+        return 50, "dob"
+    fields = {
+        "last": name_terms(patient.last_name), "first": name_terms(patient.first_name),
+        "preferred": name_terms(patient.preferred_name),
+        "middle": name_terms(patient.middle_name),
+        "phone": phone_terms((patient.phone_home, patient.phone_mobile, patient.phone_work)),
+        "mrn": set(words(patient.mrn)),
+    }
+    total, best_field = 0, "name"
+    for word in query.words:
+        best = 0
+        for field, terms in fields.items():
+            weight = _FIELD_WEIGHT[field]
+            if word in terms:
+                points = weight * 3
+            elif any(term.startswith(word) for term in terms):
+                points = weight
+            else:
+                continue
+            if points > best:
+                best = points
+                if field in ("mrn", "phone"):
+                    best_field = field
+        total += best
+    return total, best_field
+
+
+def search_patients(
+    session: Session, actor: Actor, *, query: str, today: date, limit: int = DEFAULT_LIMIT,
+) -> list[PatientMatch]:
+    """The best ``limit`` matches for what was typed, best first (see module doc)."""
+    require(actor, "patient.read")
+    parsed = parse_query(query, today=today)
+    ids: list[uuid.UUID] = []
+    ssn_ids: set[uuid.UUID] = set()
+    if parsed.ssn_digits is not None:
+        ssn_ids = set(_ssn_candidates(session, actor, parsed.ssn_digits))
+        ids.extend(ssn_ids)
+    if parsed.words:
+        ids.extend(session.scalars(_term_candidates(actor, parsed)))
+    elif parsed.birth_date is not None:
+        ids.extend(session.scalars(select(Patient.id).where(
+            Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
+            Patient.date_of_birth == parsed.birth_date).limit(_CANDIDATES)))
+    if not ids:
+        matches: list[PatientMatch] = []
+    else:
+        patients = session.scalars(select(Patient).where(
+            Patient.id.in_(set(ids)), Patient.deleted_at.is_(None))).all()
+        scored = [(_score(p, parsed, ssn_ids), p) for p in patients]
+        scored.sort(key=lambda item: (-item[0][0], item[1].last_name.casefold(),
+                                      item[1].first_name.casefold(), item[1].date_of_birth))
+        matches = [_match(patient, matched_on) for (_, matched_on), patient in scored[:limit]]
+    trail.record(session, seat=actor.seat, actor=actor, action="patient.search",
+                 resource_type="patient", changes={"results": len(matches)})
+    return matches
+
+
+def _match(patient: Patient, matched_on: str) -> PatientMatch:
+    return PatientMatch(
+        id=patient.id, mrn=patient.mrn, last_name=patient.last_name,
+        first_name=patient.first_name, middle_name=patient.middle_name,
+        preferred_name=patient.preferred_name, date_of_birth=patient.date_of_birth,
+        sex=patient.sex, phone=patient.phone_mobile or patient.phone_home or patient.phone_work,
+        restricted=patient.restricted, deceased=patient.deceased, matched_on=matched_on,
+    )
+
+
+def recent_patients(
+    session: Session, actor: Actor, *, limit: int = 10
+) -> list[PatientMatch]:
+    """The patients this user opened most recently (for the empty search box), newest first."""
+    require(actor, "patient.read")
+    if actor.user_id is None:
+        return []
+    opened = session.scalars(
+        select(AuditEntry.patient_id)
+        .where(AuditEntry.user_id == actor.user_id, AuditEntry.action == "patient.open",
+               AuditEntry.clinic_id == actor.seat.clinic_id)
+        .order_by(AuditEntry.occurred_at.desc()).limit(400)
+    )
+    ordered = list(dict.fromkeys(pid for pid in opened if pid is not None))[: limit * 2]
+    if not ordered:
+        return []
+    patients = {p.id: p for p in session.scalars(select(Patient).where(
+        Patient.id.in_(ordered), Patient.deleted_at.is_(None)))}
+    return [_match(patients[pid], "recent") for pid in ordered if pid in patients][:limit]
