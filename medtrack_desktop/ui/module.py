@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class ModuleSpec:
     icon: str  # file name under resources/icons
     shortcut: str
     permission: str | None  # None: every signed-in user
-    create: Callable[[AppContext, Actor], QWidget]
+    create: Callable[[AppContext, Actor, Workspace], QWidget]
 
     def available_to(self, actor: Actor) -> bool:
         return self.permission is None or actor.can(self.permission)

@@ -7,9 +7,10 @@ from PySide6.QtWidgets import QWidget
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.module import ModuleSpec
+from medtrack_desktop.ui.workspace import Workspace
 
 
-def _create(context: AppContext, actor: Actor) -> QWidget:
+def _create(context: AppContext, actor: Actor, _workspace: Workspace) -> QWidget:
     from medtrack_desktop.ui.home.view import HomeView
 
     return HomeView(context, actor)

@@ -30,6 +30,7 @@ from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.shell.account_dialogs import ChangePasswordDialog, TwoStepSetupDialog
 from medtrack_desktop.ui.shell.patient_opening import PatientOpener
 from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
+from medtrack_desktop.ui.workspace import Workspace
 
 
 class MainWindow(QMainWindow):
@@ -57,15 +58,17 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(210)
         self.patient_bar = PatientContextBar()
         self.pages = QStackedWidget()
+        self.opener = PatientOpener(store=context.store, actor=actor, tasks=context.tasks,
+                                    parent=self)
+        self.workspace = Workspace(self.opener, self)
+        self.workspace.sig_patient_changed.connect(self.set_patient)
+        self.workspace.sig_show_module.connect(self.show_module)
         for spec in modules:
             QListWidgetItem(icon(spec.icon), spec.title, self.nav).setToolTip(
                 f"{spec.title} ({spec.shortcut})"
             )
-            self.pages.addWidget(spec.create(context, actor))
+            self.pages.addWidget(spec.create(context, actor, self.workspace))
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.opener = PatientOpener(store=context.store, actor=actor, tasks=context.tasks,
-                                    parent=self)
-        self.opener.sig_opened.connect(self.set_patient)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -103,7 +106,8 @@ class MainWindow(QMainWindow):
         if self.actor.can("patient.read") or self.actor.can("self.read"):
             file_menu.addAction(self._action("Open &patient by MRN…", "Ctrl+O",
                                              self.ask_mrn))
-            file_menu.addAction(self._action("&Close patient", "Ctrl+W", self.patient_bar.clear))
+            file_menu.addAction(self._action("&Close patient", "Ctrl+W",
+                                             self.workspace.close_patient))
             file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Lock workstation", "Ctrl+L", self.sig_lock_requested)
@@ -148,10 +152,18 @@ class MainWindow(QMainWindow):
         if ok and mrn.strip():
             self.opener.open_by_mrn(mrn)
 
-    def set_patient(self, patient: PatientHeader) -> None:
-        """Make ``patient`` the window's open patient (the context bar shows who it is)."""
+    def set_patient(self, patient: PatientHeader | None) -> None:
+        """Show the window's open patient (or none) in the context bar."""
+        if patient is None:
+            self.patient_bar.clear()
+            return
         today = datetime.now(ZoneInfo(self.context.seat.clinic_timezone)).date()
         self.patient_bar.show_patient(patient, today=today)
+
+    def show_module(self, key: str) -> None:
+        for row, spec in enumerate(self.modules):
+            if spec.key == key:
+                self.show_row(row)
 
     def show_row(self, row: int) -> None:
         self.nav.setCurrentRow(row)

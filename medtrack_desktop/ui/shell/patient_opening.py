@@ -4,6 +4,7 @@ through one ``PatientOpener`` so the rules are asked the same way everywhere."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -13,8 +14,10 @@ from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import (
+    PatientHeader,
     PatientNotFound,
     RestrictedRecord,
+    open_patient,
     open_patient_by_mrn,
 )
 from medtrack_desktop.store.engine import Store
@@ -49,20 +52,28 @@ class PatientOpener(QObject):
         self.ask_reason, self.show_error = ask_reason, show_error
 
     def open_by_mrn(self, mrn: str, *, reason: str | None = None) -> None:
+        self._open(lambda again: self.open_by_mrn(mrn, reason=again), open_patient_by_mrn,
+                   reason, mrn=mrn)
+
+    def open_by_id(self, patient_id: uuid.UUID, *, reason: str | None = None) -> None:
+        self._open(lambda again: self.open_by_id(patient_id, reason=again), open_patient,
+                   reason, patient_id=patient_id)
+
+    def _open(self, retry: Callable[[str], None], service: Callable[..., PatientHeader],
+              reason: str | None, **lookup: object) -> None:
         store, actor = self._store, self._actor
         self._tasks.start(
             "patient.open",
-            lambda _p, _c: perform(store, actor, open_patient_by_mrn, mrn=mrn,
-                                   break_glass_reason=reason),
+            lambda _p, _c: perform(store, actor, service, break_glass_reason=reason, **lookup),
             on_done=self.sig_opened.emit,
-            on_failed=lambda error: self._refused(error, mrn),
+            on_failed=lambda error: self._refused(error, retry),
         )
 
-    def _refused(self, error: Exception, mrn: str) -> None:
+    def _refused(self, error: Exception, retry: Callable[[str], None]) -> None:
         if isinstance(error, RestrictedRecord) and error.can_break_glass:
             reason = self.ask_reason(str(error), self._parent)
             if reason is not None:
-                self.open_by_mrn(mrn, reason=reason)
+                retry(reason)
         elif isinstance(error, PermissionDenied | PatientNotFound):
             self.show_error(str(error), self._parent)
         else:

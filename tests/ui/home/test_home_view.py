@@ -45,14 +45,13 @@ def test_audit_readers_are_told_of_recent_break_the_glass(
     qtbot.wait(50)
     assert not quiet.privacy_alert.isVisibleTo(quiet), "nothing to review yet"
 
-    for _ in range(2):
-        perform(store, sign_in(store, "nurse"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN,
-                break_glass_reason="Covering the phone; patient asks about results")
+    perform(store, sign_in(store, "nurse"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN,
+            break_glass_reason="Covering the phone; patient asks about results")
     view = HomeView(context, sign_in(store, "admin"))
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.privacy_alert.isVisibleTo(view), timeout=10_000)
     assert view.privacy_alert.text().startswith(
-        "Privacy: 2 restricted records were opened by breaking the glass in the last 7 days")
+        "Privacy: 1 restricted record was opened by breaking the glass in the last 7 days")
 
     clinician = HomeView(context, sign_in(store, "physician"))
     qtbot.addWidget(clinician)
