@@ -1,0 +1,1 @@
+"""The patients module: registration, search and front-desk printing (labels)."""
