@@ -8,7 +8,7 @@ import sys
 
 import medtrack_desktop
 
-QT_FREE_PACKAGES = ("store", "domain", "demo", "config", "paths", "cli")
+QT_FREE_PACKAGES = ("store", "domain", "demo", "config", "paths", "cli", "printing")
 
 
 def _core_modules() -> list[str]:
