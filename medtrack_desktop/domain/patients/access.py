@@ -229,6 +229,24 @@ def set_privacy(
     return kept
 
 
+@dataclass(frozen=True)
+class PrivacySettings:
+    restricted: bool
+    care_team: tuple[str, ...]  # user names
+
+
+def privacy_settings(
+    session: Session, actor: Actor, *, patient_id: uuid.UUID
+) -> PrivacySettings:
+    """Whether the record is restricted and who its care team is (``privacy.admin``)."""
+    require(actor, "privacy.admin", patient_id=patient_id)
+    patient = live_patient(session, actor, patient_id)
+    team = session.scalars(select(User.username).join(
+        CareTeamMember, CareTeamMember.user_id == User.id).where(
+        CareTeamMember.patient_id == patient_id, CareTeamMember.deleted_at.is_(None)))
+    return PrivacySettings(restricted=patient.restricted, care_team=tuple(sorted(team)))
+
+
 def patient_id_for_mrn(session: Session, actor: Actor, *, mrn: str) -> uuid.UUID:
     """The record with this MRN in the actor's clinic (an id, no patient data: the action taken
     on it is what gets audited). Only for those who may act on some record: staff who read

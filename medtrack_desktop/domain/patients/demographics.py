@@ -113,7 +113,11 @@ class Demographics:
     notes: str = ""
 
 
-def _text(value: str, label: str, limit: int, errors: dict[str, str], column: str) -> str | None:
+def clean_text(
+    value: str, label: str, limit: int, errors: dict[str, str], column: str
+) -> str | None:
+    """``value`` trimmed (runs of spaces collapsed, except in notes), None when empty; a
+    problem goes into ``errors[column]`` with the field's ``label``."""
     text = " ".join(value.split()) if column != "notes" else value.strip()
     if any(unicodedata.category(ch) == "Cc" for ch in text if ch not in "\n\t"):
         errors[column] = f"{label}: remove the control characters."
@@ -153,7 +157,7 @@ def clean_demographics(entered: Demographics, *, today: date) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for column, (label, limit) in TEXT_FIELDS.items():
-        values[column] = _text(getattr(entered, column), label, limit, errors, column)
+        values[column] = clean_text(getattr(entered, column), label, limit, errors, column)
     values["first_name"] = values["first_name"] or ""
     if not values["last_name"] and "last_name" not in errors:
         errors["last_name"] = ("Last name: required (a patient known by one name has it "
