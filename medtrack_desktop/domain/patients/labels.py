@@ -23,19 +23,17 @@ class LabelFacts:
 
 
 def label_facts(
-    session: Session, actor: Actor, *, patient_ids: Sequence[uuid.UUID], copies: int = 1
+    session: Session, actor: Actor, *, patient_ids: Sequence[uuid.UUID]
 ) -> list[LabelFacts]:
-    """The label lines of each patient, ``copies`` times each, in the order given; each patient
-    gets a ``patient.print`` audit entry (labels leave the workstation on paper)."""
-    if not 1 <= copies <= 30:
-        raise ValueError("Copies: from 1 to 30 per patient.")
+    """The label lines of each patient, in the order given; each patient gets a
+    ``patient.print`` audit entry (labels leave the workstation on paper)."""
     facts = []
     for patient_id in patient_ids:
         patient = readable_patient(session, actor, patient_id)
         given = " ".join(part for part in (patient.first_name, patient.middle_name) if part)
         name = f"{patient.last_name}, {given}" if given else patient.last_name
-        facts.extend([LabelFacts(name, patient.date_of_birth, patient.sex, patient.mrn)] * copies)
+        facts.append(LabelFacts(name, patient.date_of_birth, patient.sex, patient.mrn))
         trail.record(session, seat=actor.seat, actor=actor, action="patient.print",
                      resource_type="patient", resource_id=str(patient_id),
-                     patient_id=patient_id, reason=f"labels x{copies}")
+                     patient_id=patient_id, reason="labels")
     return facts
