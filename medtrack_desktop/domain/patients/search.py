@@ -161,22 +161,27 @@ def _score(patient: Patient, query: ParsedQuery, ssn_ids: set[uuid.UUID]) -> tup
         return 100, "ssn"
     if not query.words:
         return 50, "dob"
-    fields = {
-        "last": name_terms(patient.last_name), "first": name_terms(patient.first_name),
-        "preferred": name_terms(patient.preferred_name),
-        "middle": name_terms(patient.middle_name),
-        "phone": phone_terms((patient.phone_home, patient.phone_mobile, patient.phone_work)),
-        "mrn": set(words(patient.mrn)),
+    phones = (patient.phone_home, patient.phone_mobile, patient.phone_work)
+    fields = {  # field -> (its terms, the whole field folded into one word)
+        "last": (name_terms(patient.last_name), "".join(words(patient.last_name))),
+        "first": (name_terms(patient.first_name), "".join(words(patient.first_name))),
+        "preferred": (name_terms(patient.preferred_name),
+                      "".join(words(patient.preferred_name or ""))),
+        "middle": (name_terms(patient.middle_name), "".join(words(patient.middle_name or ""))),
+        "phone": (phone_terms(phones), ""),
+        "mrn": (set(words(patient.mrn)), ""),
     }
     total, best_field = 0, "name"
     for word in query.words:
         best = 0
-        for field, terms in fields.items():
+        for field, (terms, whole) in fields.items():
             weight = _FIELD_WEIGHT[field]
-            if word in terms:
-                points = weight * 3
+            if word in terms:  # a whole word: "garcia"; more if it begins the field
+                points = weight * (4 if whole.startswith(word) else 3)
+            elif whole.startswith(word):
+                points = weight * 2  # the start of the field: "o'b" for O'Brien
             elif any(term.startswith(word) for term in terms):
-                points = weight
+                points = weight  # the start of a later word: "o'b" for Hernández-O'Brien
             else:
                 continue
             if points > best:

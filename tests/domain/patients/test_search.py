@@ -1,0 +1,222 @@
+"""The search box: tricky names, dates, phones, MRN and SSN, ranking, audit, and the same
+answers on SQLCipher and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from demo_users import sign_in
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from registry_data import TODAY, register_tricky
+from sqlalchemy import select
+
+from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.permissions import PermissionDenied
+from medtrack_desktop.domain.patients.registry import PatientRecord
+from medtrack_desktop.domain.patients.search import (
+    PatientMatch,
+    parse_birth_date,
+    search_patients,
+)
+from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.migrate import upgrade
+from medtrack_desktop.store.server import open_server_engine
+
+QUERIES = [
+    "obrien", "o'brien", "O\u2019Brien", "O'B", "brien", "siobhan obrien", "obrien siobhan",
+    "garcia", "garcia mar", "mar garcia", "garcia marquez", "marquez", "garciamarquez",
+    "Márquez García", "GARCIA-MARQUEZ maria jose", "nguyen", "Nguyễn", "NGUYEN van",
+    "van der berg", "vanderberg", "berg pieter", "piet", "cher", "smith garcia",
+    "03/04/1970", "3/4/70", "1970-03-04", "03-04-1970", "garcia 03/04/1970",
+    "(512) 555-0147", "512-555-0147", "5125550147", "555-0147", "+1 512 555 0147", "512",
+    "6789", "123-45-6789", "123456789", "zzzz", "",
+]
+
+
+@pytest.fixture
+def clinic(store: Store) -> tuple[Actor, dict[str, PatientRecord]]:
+    return register_tricky(store)
+
+
+def search(store: Store, actor: Actor, query: str) -> list[PatientMatch]:
+    with store.session() as session:
+        return search_patients(session, actor, query=query, today=TODAY)
+
+
+def first(store: Store, actor: Actor, query: str) -> PatientMatch:
+    found = search(store, actor, query)
+    assert found, f"{query!r} found nobody"
+    return found[0]
+
+
+@pytest.mark.parametrize("query", ["obrien", "o'brien", "O\u2019Brien", "O'B",
+                                   "siobhan obrien", "obrien siobhan", "OBRIEN"])
+def test_apostrophes_are_ignored_and_the_name_starting_with_it_ranks_first(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]], query: str
+) -> None:
+    actor, records = clinic
+    assert first(store, actor, query).id == records["obrien"].id
+
+
+def test_the_part_after_an_apostrophe_finds_it_too(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    assert {match.id for match in search(store, actor, "brien")} == {
+        records["obrien"].id, records["hernandez_obrien"].id}
+
+
+def test_a_hyphenated_name_is_found_by_either_part_joined_or_in_any_order(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    wanted = records["garcia_marquez"].id
+    for query in ("garcia marquez", "marquez", "garciamarquez", "Márquez García",
+                  "GARCIA-MARQUEZ maria jose", "maria"):
+        assert first(store, actor, query).id == wanted, query
+    both = {match.id for match in search(store, actor, "garcia mar")}
+    assert both == {wanted, records["garcia"].id}, "Mario Garcia matches too"
+    # the middle name "Garcia" matches, but the last names rank first
+    ranked = [match.id for match in search(store, actor, "garcia")]
+    assert ranked[-1] == records["smith"].id
+
+
+def test_accents_and_case_are_ignored_both_ways(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    for query in ("nguyen", "Nguyễn", "NGUYEN van", "van an nguyen"):
+        assert first(store, actor, query).id == records["nguyen"].id, query
+    assert first(store, actor, "García").id in {records["garcia"].id,
+                                                 records["garcia_marquez"].id}
+
+
+def test_particles_preferred_and_single_names(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    for query in ("van der berg", "vanderberg", "berg pieter", "piet", "Berg"):
+        assert first(store, actor, query).id == records["van_der_berg"].id, query
+    cher = first(store, actor, "cher")
+    assert cher.id == records["cher"].id
+    assert cher.display_name == "Cher", "a single-name patient shows no dangling comma"
+
+
+@pytest.mark.parametrize("query", ["03/04/1970", "3/4/70", "1970-03-04", "03-04-1970"])
+def test_date_of_birth_in_the_usual_formats(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]], query: str
+) -> None:
+    actor, records = clinic
+    found = search(store, actor, query)
+    assert {match.id for match in found} == {records["garcia_marquez"].id, records["smith"].id}
+    assert {match.matched_on for match in found} == {"dob"}
+
+
+def test_a_name_and_a_date_narrow_each_other(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    found = search(store, actor, "garcia 03/04/1970")
+    assert [match.id for match in found][:1] == [records["garcia_marquez"].id]
+    assert records["garcia"].id not in {match.id for match in found}
+
+
+@pytest.mark.parametrize("query", ["(512) 555-0147", "512-555-0147", "5125550147", "555-0147",
+                                   "+1 512 555 0147", "512.555.0147"])
+def test_phone_digits_whatever_the_punctuation(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]], query: str
+) -> None:
+    actor, records = clinic
+    match = first(store, actor, query)
+    assert (match.id, match.matched_on) == (records["garcia_marquez"].id, "phone")
+
+
+def test_an_area_code_lists_everyone_with_a_phone_there(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    assert {match.id for match in search(store, actor, "512")} == {
+        records["garcia_marquez"].id, records["garcia"].id}
+
+
+def test_mrn_exact_and_ssn_whole_or_last_four(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, records = clinic
+    mrn = records["nguyen"].mrn
+    assert (first(store, actor, mrn).id, first(store, actor, mrn).matched_on) == (
+        records["nguyen"].id, "mrn")
+    for query in ("6789", "123-45-6789", "123456789"):
+        match = first(store, actor, query)
+        assert (match.id, match.matched_on) == (records["garcia_marquez"].id, "ssn"), query
+    assert first(store, actor, "9999").id == records["nguyen"].id
+
+
+def test_no_match_and_empty_query(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, _records = clinic
+    assert search(store, actor, "zzzz") == []
+    assert search(store, actor, "   ") == []
+
+
+def test_each_search_is_audited_with_the_count_never_the_query(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]]
+) -> None:
+    actor, _records = clinic
+    search(store, actor, "123-45-6789")
+    with store.read_session() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "patient.search")
+                                .order_by(AuditEntry.seq.desc())).first()
+    assert entry is not None and entry.changes == {"results": 1}
+    assert "6789" not in f"{entry.reason} {entry.changes}"
+
+
+def test_searching_needs_patient_read(demo_store: Store) -> None:
+    with demo_store.session() as session, pytest.raises(PermissionDenied):
+        search_patients(session, sign_in(demo_store, "patient"), query="a", today=TODAY)
+    with demo_store.session() as session, pytest.raises(PermissionDenied):
+        search_patients(session, sign_in(demo_store, "admin"), query="a", today=TODAY)
+
+
+def test_two_digit_years_are_the_latest_past_year() -> None:
+    assert parse_birth_date("3/4/70", today=TODAY).year == 1970
+    assert parse_birth_date("1/2/19", today=TODAY).year == 2019
+    assert parse_birth_date("12/31/26", today=TODAY).year == 1926, "31 Dec 2026 is ahead"
+    assert parse_birth_date("02/30/1970", today=TODAY) is None
+    assert parse_birth_date("1/1/1800", today=TODAY) is None
+    assert parse_birth_date("garcia", today=TODAY) is None
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=300))
+def test_any_typed_text_gives_a_list_never_an_error(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]], query: str
+) -> None:
+    actor, _records = clinic
+    found = search(store, actor, query)
+    assert isinstance(found, list) and len(found) <= 25
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    engine = open_server_engine(pg_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_the_same_answers_in_the_same_order(
+    store: Store, pg_store: Store
+) -> None:
+    local_actor, _ = register_tricky(store)
+    server_actor, _ = register_tricky(pg_store)
+    for query in QUERIES:
+        local = [(m.mrn, m.matched_on) for m in search(store, local_actor, query)]
+        server = [(m.mrn, m.matched_on) for m in search(pg_store, server_actor, query)]
+        assert local == server, query
