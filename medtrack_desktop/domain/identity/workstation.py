@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.identity.actor import Actor, Seat
+from medtrack_desktop.domain.identity.field_keys import clinic_cipher
 from medtrack_desktop.domain.identity.models import Clinic, LocalSetting, Role, Workstation
 from medtrack_desktop.domain.identity.permissions import role_matrix
 from medtrack_desktop.store.base import bind_actor
@@ -75,6 +76,7 @@ def initialize_workstation(
         ]
     )
     session.flush()
+    clinic_cipher(session, clinic.id)  # the clinic's field key is born with the clinic
     seat = Seat(clinic.id, clinic.name, workstation.id, workstation.name, clinic.timezone)
     bind_actor(session, None)
     trail.record(

@@ -47,7 +47,8 @@ class Consent:
     recorded_by: str
 
     def in_force(self, today: date) -> bool:
-        return self.granted_on <= today and self.withdrawn_on is None and (
+        return self.granted_on <= today and (
+            self.withdrawn_on is None or today < self.withdrawn_on) and (
             self.expires_on is None or today <= self.expires_on)
 
 
