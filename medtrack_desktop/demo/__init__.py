@@ -15,6 +15,7 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
+from medtrack_desktop.demo.coverage import COVERED_PATIENTS, add_demo_coverage
 from medtrack_desktop.demo.people import synthetic_people
 from medtrack_desktop.domain.identity.accounts import add_user
 from medtrack_desktop.domain.identity.actor import Actor, Seat
@@ -84,7 +85,7 @@ def populate_demo(
             )
 
     people = synthetic_people(patients, today=today, seed=seed)
-    done, portal_patient = 0, None
+    done, portal_patient, first_ids = 0, None, []
     while batch := list(islice(people, _BATCH)):
         if cancelled is not None and cancelled():
             raise DemoCancelled("The demo build was cancelled.")
@@ -94,6 +95,7 @@ def populate_demo(
         ]
         with store.session() as session:
             ids = import_patients(session, system, records=records)
+        first_ids.extend(ids[:COVERED_PATIENTS - len(first_ids)])
         if portal_patient is None:
             # The portal user gets the oldest patient of the first batch (an adult whenever
             # there is one).
@@ -103,6 +105,7 @@ def populate_demo(
         if progress is not None:
             progress(done, patients)
 
+    add_demo_coverage(store, system, patient_ids=first_ids, today=today, seed=seed)
     with store.session() as session:
         mark_search_index_current(session)  # every patient was indexed as it was added
     usernames = [staff[0] for staff in DEMO_STAFF]

@@ -40,6 +40,13 @@ class SyntheticPerson:
     phone_mobile: str | None
     email: str | None
     preferred_language: str
+    ssn: str | None
+    race: str | None
+    ethnicity: str | None
+    marital_status: str | None
+    emergency_contact_name: str | None
+    emergency_contact_phone: str | None
+    emergency_contact_relation: str | None
 
 
 def _ascii(text: str) -> str:
@@ -51,9 +58,30 @@ def _phone(rng: random.Random, area_code: str) -> str:
     return f"({area_code}) {rng.randint(201, 989)}-{rng.randint(0, 9999):04d}"
 
 
+# Rough US proportions, enough to make the registry's statistics look like a real clinic's.
+_RACES = (("white", 58), ("black_african_american", 12), ("asian", 6), ("multiple", 4),
+          ("american_indian_alaska_native", 1), ("native_hawaiian_pacific_islander", 1),
+          ("other", 6), ("declined", 4), (None, 8))
+_ETHNICITIES = (("not_hispanic_latino", 60), ("hispanic_latino", 30), ("declined", 4), (None, 6))
+_RELATIONS = ("Spouse", "Mother", "Father", "Daughter", "Son", "Sister", "Brother", "Friend")
+
+
+def _weighted(rng: random.Random, choices: tuple[tuple[str | None, int], ...]) -> str | None:
+    return rng.choices([value for value, _ in choices], [weight for _, weight in choices])[0]
+
+
+def _ssn(rng: random.Random) -> str:
+    """A well-formed SSN (area 001-899 but not 666, group and serial not zero)."""
+    area = rng.choice([n for n in range(1, 900) if n != 666])
+    return f"{area:03d}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
+
+
 def synthetic_people(count: int, *, today: date, seed: int = 2026) -> Iterator[SyntheticPerson]:
     """``count`` fictional people, ages spread over 0-100 years as of ``today``."""
     rng = random.Random(seed)
+    # Registry details draw from their own stream, so names, ages and addresses stay what
+    # they were before these fields existed (tests and screenshots rely on them).
+    more = random.Random(seed + 1)
     data = _lists()
     strata = [(index * (MAX_AGE_YEARS + 1)) // count for index in range(count)]
     rng.shuffle(strata)
@@ -72,6 +100,7 @@ def synthetic_people(count: int, *, today: date, seed: int = 2026) -> Iterator[S
             last = f"{last}-{rng.choice(data['last'])}"
         city, state, postal_code, area_code = rng.choice(data["places"])
         adult = (today - born).days >= 18 * 365
+        contact_last = more.choice(data["last"])
         yield SyntheticPerson(
             first_name=first,
             middle_name=rng.choice(data["middle"]) if rng.random() < 0.4 else None,
@@ -91,4 +120,13 @@ def synthetic_people(count: int, *, today: date, seed: int = 2026) -> Iterator[S
                 else None
             ),
             preferred_language=rng.choice(data["languages"]),
+            ssn=_ssn(more) if more.random() < 0.7 else None,
+            race=_weighted(more, _RACES),
+            ethnicity=_weighted(more, _ETHNICITIES),
+            marital_status=(more.choice(("single", "married", "married", "divorced", "widowed"))
+                            if adult else "single"),
+            emergency_contact_name=(f"{more.choice(data['female_first'] + data['male_first'])} "
+                                    f"{contact_last}"),
+            emergency_contact_phone=_phone(more, area_code),
+            emergency_contact_relation=more.choice(_RELATIONS if adult else ("Mother", "Father")),
         )
