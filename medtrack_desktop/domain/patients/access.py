@@ -250,13 +250,15 @@ def privacy_settings(
 def patient_id_for_mrn(session: Session, actor: Actor, *, mrn: str) -> uuid.UUID:
     """The record with this MRN in the actor's clinic (an id, no patient data: the action taken
     on it is what gets audited). Only for those who may act on some record: staff who read
-    records, a patient (their own), and whoever administers restrictions."""
+    records, a patient (their own), and whoever administers restrictions. A record merged into
+    another is found too, so that opening it says where its data went (``PatientMerged``)."""
     if not any(actor.can(p) for p in ("patient.read", "self.read", "privacy.admin")):
         raise PermissionDenied("patient.read")
     wanted = mrn.strip()
     patient_id = session.scalar(select(Patient.id).where(
         Patient.clinic_id == actor.seat.clinic_id, Patient.mrn == wanted,
-        Patient.deleted_at.is_(None))) if 0 < len(wanted) <= 32 else None
+        Patient.deleted_at.is_(None) | Patient.merged_into_id.is_not(None),
+    )) if 0 < len(wanted) <= 32 else None
     if patient_id is None:
         raise PatientNotFound()
     return patient_id
