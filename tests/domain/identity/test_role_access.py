@@ -32,14 +32,35 @@ from medtrack_desktop.domain.identity.accounts import (
     set_roles,
     unlock_user,
 )
-from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.mfa import reset_mfa, set_role_mfa_required
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.identity.workstation import current_seat
-from medtrack_desktop.domain.patients.access import open_patient, patient_id_for_mrn, set_privacy
+from medtrack_desktop.domain.patients.access import (
+    open_patient,
+    patient_id_for_mrn,
+    privacy_settings,
+    set_privacy,
+)
+from medtrack_desktop.domain.patients.consent import record_consent
+from medtrack_desktop.domain.patients.demographics import Demographics
+from medtrack_desktop.domain.patients.insurance import (
+    PolicyInput,
+    add_payer,
+    policies,
+    save_policy,
+)
+from medtrack_desktop.domain.patients.labels import label_facts
+from medtrack_desktop.domain.patients.merge import merge_patients
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.domain.patients.registry import import_patients
+from medtrack_desktop.domain.patients.registry import (
+    get_patient,
+    import_patients,
+    register_patient,
+    reveal_ssn,
+)
+from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.store.engine import Store
 
 # role -> the demo user who holds only that role
@@ -60,6 +81,28 @@ class Case:
     name: str
     allowed: set[str]
     call: Callable[[Store, Actor, str, dict[str, Any]], object]
+
+
+TODAY = date(2026, 11, 26)
+MERGING = {"front_desk"}
+REASON = "Registered twice at the front desk; same person"
+
+
+def _demographics(role: str) -> Demographics:
+    return Demographics(last_name=f"Test {role}", first_name="Role", sex="female",
+                        date_of_birth=date(1980, 5, 17))
+
+
+def _duplicate(store: Store, seat: Seat, role: str) -> uuid.UUID:
+    """A fresh patient for one role's attempt (made by the command line)."""
+    with store.session() as session:
+        return register_patient(session, Actor.system(seat), demographics=_demographics(role),
+                                today=TODAY).id
+
+
+def _payer(store: Store, seat: Seat) -> uuid.UUID:
+    with store.session() as session:
+        return add_payer(session, Actor.system(seat), name="Role Test Payer").id
 
 
 def _new_patient(role: str) -> dict[str, Any]:
@@ -104,6 +147,31 @@ CASES = (
     Case("open_patient (restricted, with a reason)", CLINICAL, lambda s, a, _r, f: perform(
         s, a, open_patient, patient_id=f["restricted"],
         break_glass_reason="Emergency: patient unresponsive in the waiting room")),
+    Case("search_patients", STAFF_READING_RECORDS,
+         lambda s, a, _r, _f: perform(s, a, search_patients, query="garcia", today=TODAY)),
+    Case("register_patient", REGISTERING, lambda s, a, r, _f: perform(
+        s, a, register_patient, demographics=_demographics(r), today=TODAY)),
+    Case("get_patient (another patient's record)", STAFF_READING_RECORDS,
+         lambda s, a, _r, f: perform(s, a, get_patient, patient_id=f["other"])),
+    Case("get_patient (the portal user's own record)", STAFF_READING_RECORDS | {"patient"},
+         lambda s, a, _r, f: perform(s, a, get_patient, patient_id=f["own"])),
+    Case("reveal_ssn", REGISTERING,
+         lambda s, a, _r, f: perform(s, a, reveal_ssn, patient_id=f["other"])),
+    Case("policies", STAFF_READING_RECORDS,
+         lambda s, a, _r, f: perform(s, a, policies, patient_id=f["other"])),
+    Case("save_policy", REGISTERING, lambda s, a, r, _f: perform(
+        s, a, save_policy, patient_id=_duplicate(s, a.seat, r), policy=PolicyInput(
+            rank="primary", company_id=_payer(s, a.seat), member_id="ROLE1"))),
+    Case("record_consent", REGISTERING, lambda s, a, _r, f: perform(
+        s, a, record_consent, patient_id=f["other"], kind="treatment", granted_on=TODAY,
+        today=TODAY)),
+    Case("privacy_settings", ADMIN_ONLY,
+         lambda s, a, _r, f: perform(s, a, privacy_settings, patient_id=f["other"])),
+    Case("label_facts", STAFF_READING_RECORDS,
+         lambda s, a, _r, f: perform(s, a, label_facts, patient_ids=[f["other"]])),
+    Case("merge_patients", MERGING, lambda s, a, r, f: perform(
+        s, a, merge_patients, survivor_id=f["other"], merged_id=_duplicate(s, a.seat, r),
+        reason=REASON)),
 )
 
 
