@@ -85,7 +85,8 @@ class PatientHeader:
         return f"{self.last_name}, {self.first_name}"
 
 
-def _on_care_team(session: Session, patient_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
+def on_care_team(session: Session, patient_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
+    """Whether the user is on the patient's care team (opens a restricted record directly)."""
     return user_id is not None and bool(session.scalar(select(exists().where(
         CareTeamMember.patient_id == patient_id,
         CareTeamMember.user_id == user_id,
@@ -142,7 +143,7 @@ def _access(session: Session, actor: Actor, patient: Patient) -> Access:
     if actor.can("patient.read"):
         if not patient.restricted:
             return "staff"
-        if _on_care_team(session, patient.id, actor.user_id):
+        if on_care_team(session, patient.id, actor.user_id):
             return "care_team"
         if actor.can("break_glass") and _broke_glass_lately(session, actor, patient.id):
             return "break_glass"

@@ -51,7 +51,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import PermissionDenied, require
 from medtrack_desktop.domain.models import metadata
-from medtrack_desktop.domain.patients.access import _on_care_team, live_patient
+from medtrack_desktop.domain.patients.access import live_patient, on_care_team
 from medtrack_desktop.domain.patients.models import DemographicChange, Patient, PatientMerge
 from medtrack_desktop.domain.patients.registry import PatientRecord, get_patient
 from medtrack_desktop.domain.patients.search_index import reindex
@@ -157,7 +157,7 @@ def clean_merge_reason(reason: str) -> str:
 def _mergeable(session: Session, actor: Actor, patient_id: uuid.UUID) -> Patient:
     """The live record, if the actor may merge it (see the module doc for restricted ones)."""
     patient = live_patient(session, actor, patient_id)
-    if patient.restricted and not actor.can("privacy.admin") and not _on_care_team(
+    if patient.restricted and not actor.can("privacy.admin") and not on_care_team(
             session, patient.id, actor.user_id):
         raise PermissionDenied(
             "patient.merge", patient_id=patient.id,
