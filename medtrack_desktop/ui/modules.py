@@ -6,8 +6,9 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.module import ADMIN
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.module import ModuleSpec
+from medtrack_desktop.ui.patients.module import PATIENTS
 
-ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, ADMIN)
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, ADMIN)
 
 
 def modules_for(actor: Actor) -> list[ModuleSpec]:

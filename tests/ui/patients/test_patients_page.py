@@ -1,0 +1,128 @@
+"""The Patients module in the main window: who sees it, Ctrl+2, Ctrl+F, Ctrl+N, its tabs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from demo_users import sign_in
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+from registry_ui import CTRL, app_context, make_workspace, settle
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.paths import resource
+from medtrack_desktop.store.engine import Store
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.home.module import HOME
+from medtrack_desktop.ui.modules import ALL_MODULES, modules_for
+from medtrack_desktop.ui.patients.module import PATIENTS
+from medtrack_desktop.ui.patients.page import PatientsPage
+from medtrack_desktop.ui.shell.main_window import MainWindow
+
+
+@pytest.fixture
+def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
+    yield from app_context(demo_store, tmp_path)
+
+
+def shown_page(qtbot: QtBot, context: AppContext, actor: Actor) -> PatientsPage:
+    page = PatientsPage(context, actor, make_workspace(qtbot, context, actor))
+    qtbot.addWidget(page)
+    page.resize(1180, 700)
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    settle(qtbot, context)
+    return page
+
+
+def test_the_module_follows_home_for_those_who_read_patient_records(
+    demo_store: Store,
+) -> None:
+    assert ALL_MODULES.index(PATIENTS) == ALL_MODULES.index(HOME) + 1
+    assert (PATIENTS.key, PATIENTS.title, PATIENTS.shortcut, PATIENTS.permission) == (
+        "patients", "Patients", "Ctrl+2", "patient.read")
+    assert resource("icons", PATIENTS.icon).is_file()
+    for username in ("physician", "nurse", "assistant", "frontdesk", "biller"):
+        assert PATIENTS in modules_for(sign_in(demo_store, username))
+    for username in ("admin", "patient"):
+        assert PATIENTS not in modules_for(sign_in(demo_store, username))
+
+
+def test_ctrl_2_shows_the_search_box_ready_to_type(qtbot: QtBot, context: AppContext) -> None:
+    actor = sign_in(context.store, "frontdesk")
+    window = MainWindow(context=context, actor=actor, modules=modules_for(actor))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, CTRL)
+    page = window.pages.currentWidget()
+    assert isinstance(page, PatientsPage)
+    assert page.search.view.query.hasFocus()
+    qtbot.keyClicks(QApplication.focusWidget(), "garcia")
+    qtbot.waitUntil(lambda: page.search.current and page.search.model.rowCount() == 1,
+                    timeout=10_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.patient_bar.patient is not None, timeout=10_000)
+    assert window.patient_bar.summary_text.startswith("García, Elijah · ")
+    if os.environ.get("MEDTRACK_SCREENSHOTS"):
+        window.grab().save("/tmp/patients-module.png")
+    window.close()
+    settle(qtbot, context)
+
+
+def test_tabs_keys_and_the_new_patient_button(qtbot: QtBot, context: AppContext) -> None:
+    page = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Fin&d",
+                                                                        "All &patients"]
+    assert page.list.model.rowCount() == 0, "the list is read when its tab is first shown"
+    page.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: page.list.model.rowCount() == 40, timeout=10_000)
+    qtbot.waitUntil(lambda: page.list.view.stats.total.text() == "40", timeout=10_000)
+    page.setFocus()
+    assert page.list.view.table.hasFocus(), "the page's focus goes to the tab in front"
+
+    page.search.view.query.setText("garcia")
+    qtbot.keyClick(page.list.view.table, Qt.Key.Key_F, CTRL)
+    assert page.tabs.currentWidget() is page.search.view
+    assert page.search.view.query.hasFocus()
+    assert page.search.view.query.selectedText() == "garcia", "typing replaces the old search"
+
+    assert page.new_patient is not None and page.new_patient.isVisible()
+    with qtbot.waitSignal(page.sig_register_requested, timeout=1_000):
+        qtbot.keyClick(page.search.view.query, Qt.Key.Key_N, CTRL)
+
+    extra = QLabel("Summary")
+    index = page.add_tab(extra, "&Summary")
+    assert page.tabs.widget(index) is extra
+    page.show_tab(extra)
+    assert page.tabs.currentWidget() is extra
+    if os.environ.get("MEDTRACK_SCREENSHOTS"):
+        page.grab().save("/tmp/patients-page.png")
+
+
+def test_a_patient_opened_from_the_page_is_announced(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    page = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
+    qtbot.keyClicks(page.search.view.query, "zhang")
+    qtbot.waitUntil(lambda: page.search.current and page.search.model.rowCount() == 1,
+                    timeout=10_000)
+    with qtbot.waitSignal(page.sig_patient_opened, timeout=10_000) as opened:
+        qtbot.keyClick(page.search.view.query, Qt.Key.Key_Return)
+    assert opened.args[0].last_name == "Zhang"
+
+
+def test_no_new_patient_button_without_patient_write(qtbot: QtBot, context: AppContext) -> None:
+    page = shown_page(qtbot, context, sign_in(context.store, "assistant"))
+    assert page.new_patient is None
+    fired: list[bool] = []
+    page.sig_register_requested.connect(lambda: fired.append(True))
+    qtbot.keyClick(page.search.view.query, Qt.Key.Key_N, CTRL)
+    assert fired == []
