@@ -34,7 +34,7 @@ from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.models import SEXES, Patient, PatientSearchTerm
-from medtrack_desktop.domain.patients.search import _prefix as term_prefix
+from medtrack_desktop.domain.patients.search_index import term_prefix
 from medtrack_desktop.domain.patients.search_terms import words
 
 Sort = Literal["name", "date_of_birth", "mrn", "created_at"]

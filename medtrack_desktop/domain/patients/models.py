@@ -55,6 +55,7 @@ class Patient(ClinicScoped, Base):
         UniqueConstraint("clinic_id", "mrn"),
         Index("ix_patients_clinic_id_last_name_first_name", "clinic_id", "last_name", "first_name"),
         Index("ix_patients_clinic_id_date_of_birth", "clinic_id", "date_of_birth"),
+        Index("ix_patients_clinic_id_created_at", "clinic_id", "created_at"),
         Index("ix_patients_clinic_id_ssn_digest", "clinic_id", "ssn_digest"),
         Index("ix_patients_clinic_id_ssn_last4_digest", "clinic_id", "ssn_last4_digest"),
         one_of("sex", SEXES),

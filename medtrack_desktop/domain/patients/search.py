@@ -30,6 +30,7 @@ from medtrack_desktop.domain.identity.field_keys import clinic_cipher
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.demographics import MAX_AGE_YEARS
 from medtrack_desktop.domain.patients.models import Patient, PatientSearchTerm
+from medtrack_desktop.domain.patients.search_index import term_prefix
 from medtrack_desktop.domain.patients.search_terms import (
     TERM_MAX,
     name_terms,
@@ -42,7 +43,6 @@ DEFAULT_LIMIT = 25
 MAX_QUERY = 200
 MAX_WORDS = 6
 _CANDIDATES = 150
-_AFTER_LAST = "~"  # sorts after every term character ([a-z0-9]) byte-wise
 _DATE_SHAPES = (
     re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"),
     re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$"),
@@ -127,19 +127,15 @@ def parse_query(text: str, *, today: date) -> ParsedQuery:
                        birth_date=birth_date, ssn_digits=ssn)
 
 
-def _prefix(column: object, word: str) -> object:
-    return and_(column >= word, column < word + _AFTER_LAST)  # type: ignore[operator]
-
-
 def _term_candidates(actor: Actor, query: ParsedQuery) -> Select[tuple[uuid.UUID]]:
     ordered = sorted(query.words, key=len, reverse=True)  # the longest word narrows most
     driving = aliased(PatientSearchTerm)
     statement = select(driving.patient_id).where(
-        driving.clinic_id == actor.seat.clinic_id, _prefix(driving.term, ordered[0]))
+        driving.clinic_id == actor.seat.clinic_id, term_prefix(driving.term, ordered[0]))
     for word in ordered[1:]:
         other = aliased(PatientSearchTerm)
         statement = statement.join(other, and_(other.patient_id == driving.patient_id,
-                                               _prefix(other.term, word)))
+                                               term_prefix(other.term, word)))
     if query.birth_date is not None:
         statement = statement.join(Patient, and_(Patient.id == driving.patient_id,
                                                  Patient.date_of_birth == query.birth_date))
@@ -228,7 +224,9 @@ def _match(patient: Patient, matched_on: str) -> PatientMatch:
         id=patient.id, mrn=patient.mrn, last_name=patient.last_name,
         first_name=patient.first_name, middle_name=patient.middle_name,
         preferred_name=patient.preferred_name, date_of_birth=patient.date_of_birth,
-        sex=patient.sex, phone=patient.phone_mobile or patient.phone_home or patient.phone_work,
+        sex=patient.sex,
+        phone=None if patient.restricted else (
+            patient.phone_mobile or patient.phone_home or patient.phone_work),
         restricted=patient.restricted, deceased=patient.deceased, matched_on=matched_on,
     )
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.identity.models import LocalSetting
@@ -26,6 +26,12 @@ _INDEXED = (
     Patient.phone_work, Patient.deleted_at,
 )
 _BATCH = 5000
+_AFTER_LAST = "~"  # sorts after every term character ([a-z0-9]) byte-wise
+
+
+def term_prefix(column: Any, word: str) -> Any:
+    """``column`` starts with ``word``, as a range an index serves on both engines."""
+    return and_(column >= word, column < word + _AFTER_LAST)
 
 
 def term_rows(patient: Mapping[str, Any]) -> list[dict[str, Any]]:
