@@ -149,6 +149,7 @@ def create_demo_database(
         summary = populate_demo(
             store, patients=patients, today=today, progress=progress, cancelled=cancelled
         )
+        store.analyze()
     except BaseException:
         store.close()
         _remove_database_files(partial)
