@@ -70,9 +70,12 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str | None, int], ...]) -
     return rng.choices([value for value, _ in choices], [weight for _, weight in choices])[0]
 
 
+_SSN_AREAS = tuple(n for n in range(1, 900) if n != 666)
+
+
 def _ssn(rng: random.Random) -> str:
     """A well-formed SSN (area 001-899 but not 666, group and serial not zero)."""
-    area = rng.choice([n for n in range(1, 900) if n != 666])
+    area = rng.choice(_SSN_AREAS)
     return f"{area:03d}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
 
 
