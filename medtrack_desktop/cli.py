@@ -9,6 +9,7 @@ from the command line: passwords come from ``--password-stdin``, the database ke
 from __future__ import annotations
 
 import argparse
+import codecs
 import getpass
 import json
 import os
@@ -16,8 +17,10 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, inspect, select, table
 
@@ -48,11 +51,22 @@ from medtrack_desktop.domain.identity.workstation import (
     current_seat,
     initialize_workstation,
 )
+from medtrack_desktop.domain.patients import registry_settings as registry
 from medtrack_desktop.domain.patients.access import (
     PatientNotFound,
     patient_id_for_mrn,
     set_privacy,
 )
+from medtrack_desktop.domain.patients.csv_import import (
+    FIELDS,
+    ImportFileError,
+    ImportPlan,
+    ImportRefused,
+    apply_import,
+    decoded_lines,
+    plan_import,
+)
+from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.domain.patients.search_index import ensure_current as ensure_search_index
 from medtrack_desktop.store.backup import backup_database, restore_database
 from medtrack_desktop.store.engine import Store
@@ -231,6 +245,10 @@ def _system_actor(store: Store) -> Actor:
     return Actor.system(seat)
 
 
+def _clinic_today(actor: Actor) -> date:
+    return datetime.now(ZoneInfo(actor.seat.clinic_timezone)).date()
+
+
 def cmd_user(args: argparse.Namespace, keys: KeyStore) -> None:
     """User administration as the local administrator (who holds the database key)."""
     store = _open(keys, args.db)
@@ -322,25 +340,42 @@ def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
         raise CommandError(f"The audit trail of {len(broken)} workstation(s) does not verify.")
 
 
-def cmd_clinic_policy(args: argparse.Namespace, keys: KeyStore) -> None:
-    """Show the clinic's security settings, changing those given first."""
-    changes: dict[str, int | None] = {
-        name: getattr(args, name) for name in LIMITS if getattr(args, name) is not None
-    }
-    if changes.get("password_max_age_days") == 0:
-        changes["password_max_age_days"] = None  # 0: passwords do not expire
+def _clinic_settings(
+    args: argparse.Namespace, keys: KeyStore, *, read: Callable[..., Any],
+    change: Callable[..., Any], changes: dict[str, Any], unset: str,
+) -> None:
+    """Show a group of clinic settings (``unset`` for a None), changing those given first."""
     store = _open(keys, args.db)
     try:
         actor = _system_actor(store)
         with store.session() as session:
-            policy = (set_security_policy(session, actor, changes=changes) if changes
-                      else security_policy(session, actor))
+            settings = (change(session, actor, changes=changes) if changes
+                        else read(session, actor))
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
-    for name, value in asdict(policy).items():
-        print(f"{name} = {'never' if value is None else value}")
+    for name, value in asdict(settings).items():
+        print(f"{name} = {unset if value is None else value}")
+
+
+def cmd_clinic_policy(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Show the clinic's security settings, changing those given first."""
+    changes: dict[str, Any] = {
+        name: getattr(args, name) for name in LIMITS if getattr(args, name) is not None
+    }
+    if changes.get("password_max_age_days") == 0:
+        changes["password_max_age_days"] = None  # 0: passwords do not expire
+    _clinic_settings(args, keys, read=security_policy, change=set_security_policy,
+                     changes=changes, unset="never")
+
+
+def cmd_clinic_registry(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Show the MRN format and the retention rule, changing those given first."""
+    changes = {name: getattr(args, name) for name in registry.SETTINGS
+               if getattr(args, name) is not None}
+    _clinic_settings(args, keys, read=registry.registry_settings,
+                     change=registry.set_registry_settings, changes=changes, unset="(used up)")
 
 
 def cmd_patient_restrict(args: argparse.Namespace, keys: KeyStore) -> None:
@@ -359,6 +394,82 @@ def cmd_patient_restrict(args: argparse.Namespace, keys: KeyStore) -> None:
     state = "no longer restricted" if args.off else "restricted"
     print(f"MRN {args.mrn}: {state}; care team: {', '.join(team) or 'nobody'}.",
           file=sys.stderr)
+
+
+def cmd_patients_search(args: argparse.Namespace, keys: KeyStore) -> None:
+    """The search box's ranked matches, one per line (the search is audited)."""
+    store = _open(keys, args.db)
+    try:
+        actor = _system_actor(store)
+        with store.session() as session:
+            matches = search_patients(session, actor, query=" ".join(args.query),
+                                      today=_clinic_today(actor), limit=args.limit)
+    finally:
+        store.close()
+    if not matches:
+        print("No patient matches.", file=sys.stderr)
+        return
+    lines = [("MRN", "NAME", "DOB", "SEX", "MATCHED")] + [
+        (m.mrn, m.display_name, m.date_of_birth.isoformat(), m.sex,
+         " ".join([m.matched_on, *(["restricted"] if m.restricted else []),
+                   *(["deceased"] if m.deceased else [])]))
+        for m in matches]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    for line in lines:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
+              + "  " + line[4])
+
+
+def _print_import_report(plan: ImportPlan, *, imported: int | None) -> None:
+    header_of = {name: header for header, name in plan.columns if name}
+
+    def where(line: int, name: str) -> str:
+        return f"line {line}" + (f" ({header_of[name]})" if name in header_of else "")
+
+    print(f"{plan.rows_read} row(s) read; columns: "
+          + ", ".join(f"{header} -> {name}" for header, name in plan.columns if name)
+          + (f"; ignored: {', '.join(plan.ignored)}" if plan.ignored else ""))
+    for title, issues in (("Errors", plan.errors), ("Warnings", plan.warnings)):
+        if issues:
+            print(f"{title} ({len(issues)}):")
+            for issue in issues:
+                print(f"  {where(issue.line, issue.field)}: {issue.message}")
+    if plan.duplicates:
+        print(f"Likely duplicates ({len(plan.duplicates)}):")
+        for duplicate in plan.duplicates:
+            found = duplicate.patient
+            other = (f"MRN {found.mrn} {found.display_name} ({found.date_of_birth})" if found
+                     else f"line {duplicate.other_line} of the file")
+            print(f"  line {duplicate.line} is like {other}: {'; '.join(duplicate.reasons)}")
+    if imported is not None:
+        print(f"Imported {imported} patient(s).")
+    elif not plan.errors:
+        print(f"Would import {len(plan.records)} patient(s) (dry run: nothing written).")
+
+
+def cmd_patients_import(args: argparse.Namespace, keys: KeyStore) -> None:
+    """Plan the import of a patient list, print the report, and import it unless there is
+    an error or it is a dry run (all or nothing)."""
+    try:
+        raw = args.file.open("rb")
+    except OSError as exc:
+        raise CommandError(f"Cannot read {args.file}: {exc.strerror or exc}.") from None
+    with raw:
+        store = _open(keys, args.db)
+        try:
+            actor = _system_actor(store)
+            with store.session() as session:
+                plan = plan_import(session, actor, lines=decoded_lines(raw, encoding=args.encoding),
+                                   mapping=dict(args.map or ()), today=_clinic_today(actor))
+                imported = (apply_import(session, actor, plan=plan)
+                            if not plan.errors and not args.dry_run else None)
+        except (ImportFileError, ImportRefused) as exc:
+            raise CommandError(f"{args.file}: {exc} Nothing was imported.") from None
+        finally:
+            store.close()
+    _print_import_report(plan, imported=imported)
+    if plan.errors:
+        raise CommandError(f"{len(plan.errors)} error(s) in {args.file}; nothing was imported.")
 
 
 def cmd_info(args: argparse.Namespace, keys: KeyStore) -> None:
@@ -406,6 +517,26 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
                         help="the workstation database file")
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def _column_field(text: str) -> tuple[str, str]:
+    column, equals, name = text.rpartition("=")
+    if not equals or not column:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COLUMN=FIELD")
+    return column, name
+
+
+def _encoding(text: str) -> str:
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a known encoding") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medtrack-admin",
@@ -417,14 +548,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[..., None], help_text: str,
-                parent: argparse._SubParsersAction = commands) -> argparse.ArgumentParser:
-        sub = parent.add_parser(name, help=help_text, description=help_text)
+                parent: argparse._SubParsersAction = commands,
+                aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
+        sub = parent.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         sub.set_defaults(handler=handler)
         return sub
 
-    def group(name: str, help_text: str) -> argparse._SubParsersAction:
+    def group(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse._SubParsersAction:
         """A command made of actions (``medtrack-admin user add …``)."""
-        parent = command(name, lambda *_: None, help_text)
+        parent = command(name, lambda *_: None, help_text, aliases=aliases)
         return parent.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
 
     init = command("init", cmd_init, "Create a new encrypted workstation database for a clinic.")
@@ -547,7 +679,45 @@ def build_parser() -> argparse.ArgumentParser:
                             metavar="N", help=f"from {low} to {high}"
                             + ("; 0: passwords never expire" if "age" in name else ""))
 
-    patient_commands = group("patient", "Patient records (privacy).")
+    settings = command("registry", cmd_clinic_registry,
+                       "Show the MRN format and the record retention rule, changing the ones "
+                       "given (new MRNs take the new format).", clinic_commands)
+    _db_option(settings)
+    settings.add_argument("--mrn-prefix", metavar="TEXT",
+                          help='letters and digits put before new MRNs, at most 8 ("" for none)')
+    for flag, name, what in (("--mrn-digits", "mrn_digits", "digits of the MRN number"),
+                             ("--retention-years", "retention_years",
+                              "years a record is kept after the last treatment"),
+                             ("--minor-until-age", "retention_minor_until_age",
+                              "a minor's record is kept at least until this age")):
+        low, high = registry.LIMITS[name]
+        settings.add_argument(flag, dest=name, type=int, metavar="N",
+                              help=f"{what}, from {low} to {high}")
+
+    patient_commands = group("patients", "Patient records: search, import, privacy.",
+                             aliases=("patient",))
+    search = command("search", cmd_patients_search,
+                     "Print the patients the search box finds for QUERY, best first (name "
+                     "parts in any order, DOB, MRN, phone, SSN or its last 4).",
+                     patient_commands)
+    _db_option(search)
+    search.add_argument("query", nargs="+", metavar="QUERY", help="what would be typed")
+    search.add_argument("--limit", type=_positive, default=25, metavar="N",
+                        help="at most N matches (default 25)")
+    import_csv = command("import-csv", cmd_patients_import,
+                         "Import a practice's patient list (CSV with a header row): print a "
+                         "report of errors and likely duplicates, and write nothing if there "
+                         "is any error.", patient_commands)
+    _db_option(import_csv)
+    import_csv.add_argument("file", type=Path, metavar="FILE", help="the CSV file")
+    import_csv.add_argument("--map", action="append", type=_column_field,
+                            metavar="COLUMN=FIELD",
+                            help="read COLUMN as FIELD (COLUMN= ignores it); repeat for "
+                            f"several. Fields: {', '.join(FIELDS)}")
+    import_csv.add_argument("--dry-run", action="store_true",
+                            help="only check the file and report; never write")
+    import_csv.add_argument("--encoding", type=_encoding, default="utf-8",
+                            help="the file's text encoding (default utf-8; e.g. cp1252)")
     restrict = command("restrict", cmd_patient_restrict,
                        "Restrict a record to its care team; anyone else must give a reason "
                        "to open it (break the glass).", patient_commands)
