@@ -32,6 +32,10 @@ _STATE_CODES = (
     "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP AA AE AP"
 )
 US_STATES = frozenset(_STATE_CODES.split())
+# Direction overrides, zero-width spaces and the BOM make look-alike names; the zero-width
+# joiners some scripts need (U+200C, U+200D) stay allowed.
+_INVISIBLE = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+                       "\u2066\u2067\u2068\u2069\ufeff")
 _US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Column -> (form label, longest value kept)
@@ -119,8 +123,9 @@ def clean_text(
     """``value`` trimmed (runs of spaces collapsed, except in notes), None when empty; a
     problem goes into ``errors[column]`` with the field's ``label``."""
     text = " ".join(value.split()) if column != "notes" else value.strip()
-    if any(unicodedata.category(ch) == "Cc" for ch in text if ch not in "\n\t"):
-        errors[column] = f"{label}: remove the control characters."
+    if any((unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in _INVISIBLE
+           for ch in text):
+        errors[column] = f"{label}: remove the control or invisible characters."
         return None
     if len(text) > limit:
         errors[column] = f"{label}: at most {limit} characters."

@@ -293,7 +293,8 @@ def import_patients(
         })
     if not rows:
         return []
-    session.execute(insert(Patient), rows)
+    # render_nulls: one INSERT for the batch, not one per pattern of empty columns
+    session.execute(insert(Patient).execution_options(render_nulls=True), rows)
     add_terms(session, rows)
     trail.record_many(
         session,

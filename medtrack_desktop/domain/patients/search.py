@@ -18,8 +18,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.parser import ParserError
-from dateutil.parser import parse as parse_date
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -43,12 +41,9 @@ DEFAULT_LIMIT = 25
 MAX_QUERY = 200
 MAX_WORDS = 6
 _CANDIDATES = 150
-_DATE_SHAPES = (
-    re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"),
-    re.compile(r"^\d{1,2}/\d{1,2}/(\d{2}|\d{4})$"),
-    re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"),
-    re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
-)
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+# month/day/year with slashes, hyphens or dots; a 2-digit year only with slashes ("3/4/70")
+_US_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|(?<=/)\d{2})$")
 _SSN_SHAPE = re.compile(r"^\d{3}-?\d{2}-?\d{4}$")
 _NUMBER = re.compile(r"[\d\s()+.-]*\d[\d\s()+.-]*")
 _FIELD_WEIGHT = {"last": 4, "mrn": 4, "first": 3, "preferred": 2, "phone": 2, "middle": 1}
@@ -87,20 +82,23 @@ def parse_birth_date(text: str, *, today: date) -> date | None:
     """A typed date of birth in a usual US or ISO form, or None. Two-digit years are the most
     recent past year that fits ("3/4/70" → 1970, "1/2/19" → 2019 in 2026)."""
     text = text.strip()
-    if not any(shape.match(text) for shape in _DATE_SHAPES):
+    if _ISO_DATE.match(text):
+        year, month, day = (int(part) for part in text.split("-"))
+    elif match := _US_DATE.match(text):
+        month, day, year = int(match[1]), int(match[3]), int(match[4])
+        if len(match[4]) == 2:
+            year += today.year // 100 * 100
+            if (year, month, day) > (today.year, today.month, today.day):
+                year -= 100
+    else:
         return None
     try:
-        parsed = parse_date(text, dayfirst=False, yearfirst=bool(re.match(r"^\d{4}", text)))
-    except (ParserError, ValueError, OverflowError):
+        born = date(year, month, day)
+    except ValueError:
         return None
-    day = parsed.date()
-    if re.search(r"/\d{2}$", text):
-        day = day.replace(year=today.year // 100 * 100 + day.year % 100)
-        if day > today:
-            day = day.replace(year=day.year - 100)
-    if day > today or today.year - day.year > MAX_AGE_YEARS:
+    if born > today or today.year - born.year > MAX_AGE_YEARS:
         return None
-    return day
+    return born
 
 
 def parse_query(text: str, *, today: date) -> ParsedQuery:

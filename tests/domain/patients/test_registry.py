@@ -74,6 +74,8 @@ def test_registration_normalises_what_was_typed(store: Store, clinic: Actor) -> 
     ({"last_name": "   "}, "last_name", "required"),
     ({"last_name": "x" * 101}, "last_name", "at most 100"),
     ({"first_name": "Ann\x07"}, "first_name", "control"),
+    ({"last_name": "Smith\u202e"}, "last_name", "invisible"),
+    ({"city": "Aus\u200btin"}, "city", "invisible"),
     ({"state": "XX"}, "state", "State"),
     ({"sex": "f"}, "sex", "Sex"),
     ({"race": "martian"}, "race", "Race"),
