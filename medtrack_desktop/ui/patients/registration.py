@@ -141,6 +141,7 @@ class RegistrationDialog(QDialog):
         super().__init__(parent)
         self._workspace, self._confirm, self._choose_file = workspace, confirm, choose_file
         self._calls = ServiceCaller(context, actor, self)
+        self._may_write = actor.can("patient.write")
         self._today = lambda: clinic_today(context.seat)
         self.patient_id = patient_id
         self.record: PatientRecord | None = None
@@ -174,11 +175,10 @@ class RegistrationDialog(QDialog):
         view.reload.clicked.connect(self.reload)
         view.choose_photo.clicked.connect(self.choose_photo)
         view.remove_photo.clicked.connect(self.remove_photo)
-        view.save.setEnabled(actor.can("patient.write"))
+        view.save.setEnabled(self._may_write)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
         if editing:
-            view.mrn.setReadOnly(True)
             self.reload()
         else:
             self._fill(Demographics(sex=""), photo=None)
@@ -352,7 +352,7 @@ class RegistrationDialog(QDialog):
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self._busy = busy
-        self.view.save.setEnabled(not busy and self._calls.actor.can("patient.write"))
+        self.view.save.setEnabled(not busy and self._may_write)
         self.view.message.setText(message)
 
     def reload(self) -> None:

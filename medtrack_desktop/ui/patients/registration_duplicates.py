@@ -37,8 +37,8 @@ class DuplicatesDialog(QDialog):
         heading = QLabel("This may be a patient we already have", objectName="sectionTitle")
         count = len(candidates)
         intro = QLabel(
-            ("This record" if count == 1 else f"These {count} records")
-            + " look like the patient you are registering. Open the right one instead of "
+            ("This record looks" if count == 1 else f"These {count} records look")
+            + " like the patient you are registering. Open the right one instead of "
             "registering the same person twice; register a new patient only if none is them.",
             wordWrap=True)
         self.model = DuplicatesTableModel()

@@ -93,6 +93,8 @@ class RegistrationView(QWidget):
 
     def __init__(self, *, today: Callable[[], date], editing: bool) -> None:
         super().__init__()
+        # A value shown, not asked for (the MRN of a registered patient), reads as text.
+        self.setStyleSheet('QLineEdit[readOnly="true"] { background: transparent; border: none; }')
         self.errors = FieldErrors()
         self.inputs: dict[str, QWidget] = {}
 
@@ -126,6 +128,7 @@ class RegistrationView(QWidget):
         self.reveal.hide()
         self.mrn = _line(limit=32)
         self.mrn.setAccessibleName("MRN")
+        self.mrn.setReadOnly(editing)
         self.mrn_manual = QCheckBox("Enter an MR&N")
         self.mrn_manual.setToolTip("For a number carried over from another system")
 

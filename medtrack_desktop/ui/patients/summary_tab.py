@@ -69,10 +69,6 @@ class ServiceCaller:
     def __init__(self, context: AppContext, actor: Actor, owner: QWidget) -> None:
         self._context, self._actor, self._owner = context, actor, owner
 
-    @property
-    def actor(self) -> Actor:
-        return self._actor
-
     def start(
         self, name: str, service: Callable[..., Any], /, *,
         on_done: Callable[[Any], None], on_failed: Callable[[Exception], None], **kwargs: Any,
@@ -100,10 +96,6 @@ class PatientCalls:
     def __init__(self, context: AppContext, actor: Actor, owner: QWidget) -> None:
         self._caller = ServiceCaller(context, actor, owner)
         self.patient_id: uuid.UUID | None = None
-
-    @property
-    def actor(self) -> Actor:
-        return self._caller.actor
 
     def start(
         self, name: str, service: Callable[..., Any], /, *,

@@ -4,6 +4,7 @@ last 4 only), editing demographics from it, and the History tab's old → new.""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -14,8 +15,10 @@ from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from registry_ui import CTRL, app_context, demo_patient, focused, settle, summary_on
+from registry_ui import CTRL, app_context, demo_patient, focused, settle, show_tab, summary_on
+from sqlalchemy import func, select
 
+from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.patients.registry import get_patient, update_demographics
 from medtrack_desktop.store.engine import Store
@@ -65,8 +68,22 @@ def test_the_summary_shows_the_open_patient_and_only_the_ssn_last_4(
     if os.environ.get("MEDTRACK_SCREENSHOTS"):
         summary.grab().save("/tmp/summary.png")
 
+    assert _reads(context.store, patient.id, "insurance") == 0, "a tab reads when shown"
+    show_tab(qtbot, context, summary, summary.insurance.view)
+    assert _reads(context.store, patient.id, "insurance") == 1
+    show_tab(qtbot, context, summary, summary.history.view)
+    show_tab(qtbot, context, summary, summary.insurance.view)
+    assert _reads(context.store, patient.id, "insurance") == 1, "once per patient shown"
+
     workspace.close_patient()
     assert view.pages.currentWidget() is view.empty and summary.record is None
+
+
+def _reads(store: Store, patient_id: uuid.UUID, what: str) -> int:
+    with store.read_session() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "patient.read", AuditEntry.patient_id == patient_id,
+            AuditEntry.reason == what)) or 0
 
 
 def test_edit_from_the_summary_and_see_old_to_new_in_history(
