@@ -83,7 +83,7 @@ class ConsentTab(QObject):
         self._workspace = workspace
         self._today = lambda: clinic_today(context.seat)
         self.model = ConsentsTableModel(today=self._today)
-        self.record = QPushButton("&Record consent\u2026")
+        self.record = QPushButton("Record &consent\u2026")
         self.withdraw = QPushButton("&Withdraw\u2026")
         self.view = ListTabView("Consents", [self.record, self.withdraw])
         self.view.table.setModel(self.model)

@@ -82,7 +82,7 @@ class GuarantorView(QWidget):
 
         person, address = QFormLayout(), QFormLayout()
         for form, key, label, widget in (
-            (person, "relation", "&Relation to the patient:", self.relation),
+            (person, "relation", "&Who pays:", self.relation),
             (person, "first_name", "&First name:", self.lines["first_name"]),
             (person, "last_name", "&Last name:", self.lines["last_name"]),
             (person, "date_of_birth", "Date of &birth:", self.date_of_birth),

@@ -185,7 +185,7 @@ class InsuranceTab(QObject):
         self.model = PoliciesTableModel(today=self._today)
         self.add = QPushButton("&Add policy\u2026")
         self.edit = QPushButton("&Edit policy\u2026")
-        self.remove = QPushButton("&Remove policy")
+        self.remove = QPushButton("Remove polic&y")
         self.view = ListTabView("Insurance policies", [self.add, self.edit, self.remove])
         self.view.table.setModel(self.model)
         self.setParent(self.view)  # owned by the view (see UsersController)

@@ -37,7 +37,7 @@ class PrivacyView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.errors = FieldErrors()
-        self.restricted = QCheckBox("&Restricted record")
+        self.restricted = QCheckBox("Res&tricted record")
         self.restricted.setToolTip("Only the care team opens it; anyone else must give a "
                                    "reason (break the glass), which is audited")
         self.team = QListWidget()
@@ -46,7 +46,7 @@ class PrivacyView(QWidget):
         self.user = QLineEdit(placeholderText="user name")
         self.user.setAccessibleName("User name to add")
         self.add = QPushButton("&Add to team")
-        self.remove = QPushButton("Re&move from team")
+        self.remove = QPushButton("Ta&ke off the team")
         self.save = QPushButton("&Save privacy")
         self.save.setToolTip("Save the restriction and the care team (Ctrl+S)")
         for button in (self.add, self.remove, self.save):
