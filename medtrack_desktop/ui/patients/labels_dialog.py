@@ -144,7 +144,7 @@ class LabelsDialog(QDialog):
         super().__init__(parent)
         if not labels:
             raise ValueError("no patients to print labels for")
-        self._labels = list(labels)
+        self.labels = list(labels)  # one per patient; copies are chosen here
         self._printer, self._choose_path = printer, choose_path
         self.preview: PdfPreviewDialog | None = None
         self.setWindowTitle("Print labels")
@@ -209,7 +209,7 @@ class LabelsDialog(QDialog):
 
     @property
     def label_count(self) -> int:
-        return len(self._labels) * self.copies.value()
+        return len(self.labels) * self.copies.value()
 
     def _update(self) -> None:
         on_sheet = self.sheet.isChecked()
@@ -231,7 +231,7 @@ class LabelsDialog(QDialog):
         (``python -m benchmarks label_sheet``). A much larger batch (many patients, many copies)
         should go through ``ui/tasks`` instead.
         """
-        batch = [label for label in self._labels for _copy in range(self.copies.value())]
+        batch = [label for label in self.labels for _copy in range(self.copies.value())]
         if self.thermal.isChecked():
             return thermal_labels(batch)
         return avery_5160_sheet(batch, start_position=self.start.value())

@@ -12,15 +12,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from registry_ui import CTRL, app_context, make_workspace, settle
+from sqlalchemy import select
 
+from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.paths import resource
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.modules import ALL_MODULES, modules_for
+from medtrack_desktop.ui.patients.labels_dialog import LabelsDialog
+from medtrack_desktop.ui.patients.merge_dialog import MergeDialog
 from medtrack_desktop.ui.patients.module import PATIENTS
 from medtrack_desktop.ui.patients.page import PatientsPage
+from medtrack_desktop.ui.patients.registration import RegistrationDialog
 from medtrack_desktop.ui.shell.main_window import MainWindow
 
 
@@ -79,8 +84,8 @@ def test_ctrl_2_shows_the_search_box_ready_to_type(qtbot: QtBot, context: AppCon
 
 def test_tabs_keys_and_the_new_patient_button(qtbot: QtBot, context: AppContext) -> None:
     page = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Fin&d",
-                                                                        "All &patients"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "Fin&d", "All &patients", "&Record"]
     assert page.list.model.rowCount() == 0, "the list is read when its tab is first shown"
     page.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.list.model.rowCount() == 40, timeout=10_000)
@@ -97,6 +102,8 @@ def test_tabs_keys_and_the_new_patient_button(qtbot: QtBot, context: AppContext)
     assert page.new_patient is not None and page.new_patient.isVisible()
     with qtbot.waitSignal(page.sig_register_requested, timeout=1_000):
         qtbot.keyClick(page.search.view.query, Qt.Key.Key_N, CTRL)
+    assert isinstance(page.dialog, RegistrationDialog) and page.dialog.isVisible()
+    page.dialog.reject()
 
     extra = QLabel("Summary")
     index = page.add_tab(extra, "&Summary")
@@ -117,6 +124,42 @@ def test_a_patient_opened_from_the_page_is_announced(
     with qtbot.waitSignal(page.sig_patient_opened, timeout=10_000) as opened:
         qtbot.keyClick(page.search.view.query, Qt.Key.Key_Return)
     assert opened.args[0].last_name == "Zhang"
+    assert page.tabs.currentWidget() is page.summary, "the record comes forward"
+    qtbot.waitUntil(lambda: page.summary.record is not None, timeout=10_000)
+    assert page.summary.view.name.text().startswith("Zhang, ")
+
+
+def test_print_labels_shows_the_open_patients_label_and_audits_the_print(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    page = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
+    assert not page.labels.isEnabled(), "no patient open: nothing to print"
+    qtbot.keyClicks(page.search.view.query, "zhang")
+    qtbot.waitUntil(lambda: page.search.current and page.search.model.rowCount() == 1,
+                    timeout=10_000)
+    with qtbot.waitSignal(page.sig_patient_opened, timeout=10_000) as opened:
+        qtbot.keyClick(page.search.view.query, Qt.Key.Key_Return)
+    patient = opened.args[0]
+    assert page.labels.isEnabled()
+    qtbot.keyClick(page, Qt.Key.Key_B, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(page.dialog, LabelsDialog), timeout=10_000)
+    assert isinstance(page.dialog, LabelsDialog)
+    assert [label.mrn for label in page.dialog.labels] == [patient.mrn]
+    page.dialog.reject()
+    with context.store.read_session() as session:
+        printed = session.scalars(select(AuditEntry.reason).where(
+            AuditEntry.action == "patient.print", AuditEntry.patient_id == patient.id)).all()
+    assert printed == ["labels"]
+
+
+def test_merge_duplicates_only_for_those_who_merge(qtbot: QtBot, context: AppContext) -> None:
+    front = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
+    assert front.merge is not None
+    qtbot.keyClick(front, Qt.Key.Key_M, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(front.dialog, MergeDialog), timeout=5_000)
+    assert front.dialog is not None and front.dialog.isVisible()
+    front.dialog.reject()
+    assert shown_page(qtbot, context, sign_in(context.store, "nurse")).merge is None
 
 
 def test_no_new_patient_button_without_patient_write(qtbot: QtBot, context: AppContext) -> None:
