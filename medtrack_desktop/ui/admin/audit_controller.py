@@ -18,8 +18,8 @@ from medtrack_desktop.domain.audit.queries import AuditRow, export_audit_csv, se
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.audit_view import AuditView
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.audit import AuditTableModel
 from medtrack_desktop.ui.tasks import while_shown
 

@@ -10,10 +10,10 @@ from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.workspace import Workspace
 
 
-def _create(context: AppContext, actor: Actor, _workspace: Workspace) -> QWidget:
+def _create(context: AppContext, actor: Actor, workspace: Workspace) -> QWidget:
     from medtrack_desktop.ui.admin.page import AdminPage
 
-    return AdminPage(context, actor)
+    return AdminPage(context, actor, workspace)
 
 
 ADMIN = ModuleSpec(

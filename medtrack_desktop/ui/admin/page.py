@@ -7,13 +7,15 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.audit_controller import AuditController
 from medtrack_desktop.ui.admin.matrix_view import MatrixView
+from medtrack_desktop.ui.admin.record_privacy import RecordPrivacy
 from medtrack_desktop.ui.admin.role_mfa import RoleMfaController
 from medtrack_desktop.ui.admin.users_controller import UsersController, staff_roles
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.workspace import Workspace
 
 
 class AdminPage(QWidget):
-    def __init__(self, context: AppContext, actor: Actor) -> None:
+    def __init__(self, context: AppContext, actor: Actor, workspace: Workspace) -> None:
         super().__init__()
         self.setAccessibleName("Administration")
         layout = QVBoxLayout(self)
@@ -38,5 +40,9 @@ class AdminPage(QWidget):
             self.break_glass = AuditController(context=context, actor=actor,
                                                only_action="break_glass")
             self.tabs.addTab(self.break_glass.view, "&Break the glass")
+        self.record_privacy: RecordPrivacy | None = None
+        if actor.can("privacy.admin"):
+            self.record_privacy = RecordPrivacy(context, actor, workspace)
+            self.tabs.addTab(self.record_privacy, "Record pri&vacy")
         layout.addWidget(self.tabs, 1)
         self.users.refresh()

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLa
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.mfa import roles_requiring_mfa, set_role_mfa_required
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.tasks import while_shown
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity import accounts, mfa
@@ -19,11 +18,7 @@ from medtrack_desktop.domain.identity.accounts import UserInfo
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import role_matrix_rows
 from medtrack_desktop.domain.identity.policy import PasswordRejected
-from medtrack_desktop.ui.admin.errors import (
-    field_of,
-    password_reasons,
-    plain_message,
-)
+from medtrack_desktop.ui.admin.errors import field_of, password_reasons
 from medtrack_desktop.ui.admin.users_view import (
     AddUserDialog,
     FormDialog,
@@ -32,20 +27,10 @@ from medtrack_desktop.ui.admin.users_view import (
     UsersView,
 )
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.users import UsersTableModel
 from medtrack_desktop.ui.tasks import while_shown
-
-Confirm = Callable[[QWidget, str, str], bool]
-
-
-def ask(parent: QWidget, title: str, question: str) -> bool:
-    """A yes/no question whose default answer is No (Enter never disables by accident)."""
-    answer = QMessageBox.question(
-        parent, title, question,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
-    )
-    return answer == QMessageBox.StandardButton.Yes
+from medtrack_desktop.ui.widgets.questions import Confirm, ask
 
 
 def staff_roles() -> list[str]:

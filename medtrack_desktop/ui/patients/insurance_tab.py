@@ -28,7 +28,6 @@ from medtrack_desktop.domain.patients.insurance import (
     save_policy,
 )
 from medtrack_desktop.domain.patients.models import INSURANCE_RANKS
-from medtrack_desktop.ui.admin.users_controller import ask
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.patient_rows import PoliciesTableModel
 from medtrack_desktop.ui.patients.registration_choices import choice_label
@@ -41,6 +40,7 @@ from medtrack_desktop.ui.patients.summary_tab import (
     tab_key,
 )
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
+from medtrack_desktop.ui.widgets.questions import ask
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 Confirm = Callable[[QWidget, str, str], bool]

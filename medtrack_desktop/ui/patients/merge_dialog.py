@@ -50,9 +50,9 @@ from medtrack_desktop.domain.patients.merge import (
     merge_patients,
 )
 from medtrack_desktop.domain.patients.search import PatientMatch, search_patients
-from medtrack_desktop.ui.admin.users_controller import Confirm, ask
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.tasks import while_shown
+from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 SIDES = ("A", "B")

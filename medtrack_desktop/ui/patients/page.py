@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.labels import LabelFacts, label_facts
 from medtrack_desktop.printing.labels import PatientLabel
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.patients.common import service_job
 from medtrack_desktop.ui.patients.labels_dialog import LabelsDialog
 from medtrack_desktop.ui.patients.merge_dialog import MergeDialog

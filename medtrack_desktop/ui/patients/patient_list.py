@@ -22,8 +22,8 @@ from medtrack_desktop.domain.patients.listing import (
     list_patients,
     patient_statistics,
 )
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.patient_list import PatientListModel
 from medtrack_desktop.ui.patients.common import PatientPick, service_job
 from medtrack_desktop.ui.patients.patient_list_view import PatientListView

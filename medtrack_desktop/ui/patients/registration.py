@@ -60,7 +60,6 @@ from medtrack_desktop.domain.patients.registry import (
     set_photo,
     update_demographics,
 )
-from medtrack_desktop.ui.admin.users_controller import ask
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.registration_choices import field_label
 from medtrack_desktop.ui.patients.registration_duplicates import DuplicatesDialog
@@ -77,9 +76,9 @@ from medtrack_desktop.ui.patients.registration_view import (
 )
 from medtrack_desktop.ui.patients.summary_tab import ServiceCaller, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
+from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
-Confirm = Callable[[QWidget, str, str], bool]
 ChooseFile = Callable[[QWidget], Path | None]
 DISCARD_QUESTION = "Discard the changes to this patient?"
 _DATE_FIELDS = ("date_of_birth", "deceased_on")

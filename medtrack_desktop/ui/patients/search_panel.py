@@ -22,8 +22,8 @@ from medtrack_desktop.domain.patients.search import (
     recent_patients,
     search_patients,
 )
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
 from medtrack_desktop.ui.patients.common import PatientPick, service_job
 from medtrack_desktop.ui.patients.search_panel_view import SearchPanelView

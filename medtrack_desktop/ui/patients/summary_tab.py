@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PatientNotFound
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.ui.admin.errors import plain_message
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.patients.common import service_job
 from medtrack_desktop.ui.tasks import Task, while_shown
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors

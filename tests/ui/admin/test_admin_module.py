@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
@@ -14,8 +12,8 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
+from ui_support import make_workspace
 
-from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
@@ -23,42 +21,22 @@ from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.mfa import begin_enrolment, confirm_enrolment
 from medtrack_desktop.domain.identity.models import Role, User
-from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.domain.patients.access import open_patient, set_privacy
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.admin.module import ADMIN
 from medtrack_desktop.ui.admin.page import AdminPage
-from medtrack_desktop.ui.context import AppContext, DatabaseStatus
+from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.modules import modules_for
-from medtrack_desktop.ui.tasks import TaskRunner
 
 NEW_PASSWORD = "Clinic-Door-42"
 
 
 
 @pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    with demo_store.read_session() as session:
-        seat = current_seat(session)
-    assert seat is not None
-    tasks = TaskRunner()
-    yield AppContext(
-        settings=Settings(data_dir=tmp_path, db_path=demo_store.path or tmp_path,
-                          backup_dir=tmp_path / "backups", demo=False),
-        store=demo_store, seat=seat, tasks=tasks,
-        database=DatabaseStatus(cipher_version="4", schema_revision="head", key_source="test"),
-    )
-    tasks.wait(10000)
-    # collect cycles holding Qt wrappers here, on the GUI thread, not in some later job's thread
-    QApplication.processEvents()
-    gc.collect()
-
-
-@pytest.fixture
 def page(qtbot: QtBot, context: AppContext) -> AdminPage:
     admin = sign_in(context.store, "admin")
-    widget = AdminPage(context, admin)
+    widget = AdminPage(context, admin, make_workspace(qtbot, context, admin))
     qtbot.addWidget(widget)
     widget.resize(1366, 768)
     widget.show()
@@ -275,7 +253,7 @@ def test_audit_export_writes_csv_and_is_audited(
 ) -> None:
     admin = sign_in(context.store, "admin")
     target = tmp_path / "export"
-    page = AdminPage(context, admin)
+    page = AdminPage(context, admin, make_workspace(qtbot, context, admin))
     qtbot.addWidget(page)
     assert page.audit is not None
     page.audit._choose_path = lambda _parent: target
@@ -302,7 +280,8 @@ def test_page_without_audit_read_has_no_audit_tab(qtbot: QtBot, context: AppCont
         user_id=admin.user_id, username=admin.username, display_name=admin.display_name,
         roles=admin.roles, permissions=frozenset({"user.admin"}), seat=admin.seat,
     )
-    page = AdminPage(context, user_admin_only)
+    page = AdminPage(context, user_admin_only,
+                     make_workspace(qtbot, context, user_admin_only))
     qtbot.addWidget(page)
     assert page.audit is None and page.tabs.count() == 2
 
@@ -318,7 +297,8 @@ def test_break_the_glass_report_lists_each_access_with_its_reason(
     perform(store, sign_in(store, "nurse"), open_patient, patient_id=target,
             break_glass_reason=reason)
 
-    page = AdminPage(context, sign_in(store, "admin"))
+    admin = sign_in(store, "admin")
+    page = AdminPage(context, admin, make_workspace(qtbot, context, admin))
     qtbot.addWidget(page)
     report = page.break_glass
     assert report is not None and not report.view.action.isEnabled()
@@ -354,7 +334,8 @@ def test_reset_two_step_needs_confirmation_and_clears_it(
     with store.session() as session:
         confirm_enrolment(session, nurse, code=pyotp.TOTP(secret).now())
     answers = [False, True]
-    page = AdminPage(context, sign_in(store, "admin"))
+    admin = sign_in(store, "admin")
+    page = AdminPage(context, admin, make_workspace(qtbot, context, admin))
     page.users._confirm = lambda *_args: answers.pop(0)
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.users.model.rowCount() == 7, timeout=10000)
@@ -374,3 +355,35 @@ def test_reset_two_step_needs_confirmation_and_clears_it(
     with store.read_session() as session:
         assert not session.scalar(select(User.mfa_enabled).where(User.username == "nurse"))
     assert [a for a, _u in _actions(store)].count("user.mfa_reset") == 1
+
+
+def test_record_privacy_restricts_a_record_found_by_mrn(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    admin = sign_in(context.store, "admin")
+    page = AdminPage(context, admin, make_workspace(qtbot, context, admin))
+    qtbot.addWidget(page)
+    tab = page.record_privacy
+    assert tab is not None and not tab.privacy.view.isEnabled()
+    with context.store.read_session() as session:
+        mrn = session.scalars(select(Patient.mrn).where(Patient.restricted.is_(False))
+                              .order_by(Patient.mrn)).first()
+    assert mrn is not None
+    qtbot.keyClicks(tab.mrn, "NO-SUCH")
+    qtbot.keyClick(tab.mrn, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "does not exist" in tab.found.text(), timeout=10_000)
+    tab.mrn.clear()
+    qtbot.keyClicks(tab.mrn, mrn)
+    qtbot.keyClick(tab.mrn, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.privacy.view.status.text().startswith("Not restricted"),
+                    timeout=10_000)
+    assert tab.found.text() == f"Record MRN {mrn}", "the MRN only: no patient data"
+    view = tab.privacy.view
+    view.restricted.setChecked(True)
+    qtbot.keyClicks(view.user, "physician")
+    qtbot.keyClick(view.user, Qt.Key.Key_Return)
+    view.save.click()
+    qtbot.waitUntil(lambda: view.status.text().startswith("Restricted"), timeout=10_000)
+    with context.store.read_session() as session:
+        assert session.scalar(select(Patient.restricted).where(Patient.mrn == mrn))
+    assert ("patient.privacy", "admin") in _actions(context.store)

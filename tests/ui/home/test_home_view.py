@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from demo_users import sign_in
 from pytestqt.qtbot import QtBot
 
-from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.domain.patients.access import open_patient_by_mrn
-from medtrack_desktop.store.engine import Store
-from medtrack_desktop.ui.context import AppContext, DatabaseStatus
+from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.home.view import HomeView
-from medtrack_desktop.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    with demo_store.read_session() as session:
-        seat = current_seat(session)
-    assert seat is not None
-    tasks = TaskRunner()
-    yield AppContext(
-        settings=Settings(data_dir=tmp_path, db_path=tmp_path / "x.db",
-                          backup_dir=tmp_path / "backups", demo=False),
-        store=demo_store, seat=seat, tasks=tasks,
-        database=DatabaseStatus(cipher_version="4", schema_revision="head", key_source="test"),
-    )
-    tasks.wait(10_000)
 
 
 def test_audit_readers_are_told_of_recent_break_the_glass(

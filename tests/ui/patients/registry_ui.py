@@ -5,68 +5,27 @@ open, and keyboard helpers."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
+from ui_support import make_workspace, settle
 
-from medtrack_desktop.config import Settings
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.domain.patients.demographics import Demographics
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import register_patient
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.ui.context import AppContext, DatabaseStatus
+from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.summary import PatientSummary
-from medtrack_desktop.ui.shell.patient_opening import PatientOpener
-from medtrack_desktop.ui.tasks import TaskRunner
 from medtrack_desktop.ui.workspace import Workspace
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-def app_context(store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    """An ``AppContext`` over ``store``; waits for every job at the end of the test."""
-    with store.read_session() as session:
-        seat = current_seat(session)
-    assert seat is not None
-    tasks = TaskRunner()
-    yield AppContext(
-        settings=Settings(data_dir=tmp_path, db_path=tmp_path / "x.db",
-                          backup_dir=tmp_path / "backups", demo=False),
-        store=store, seat=seat, tasks=tasks,
-        database=DatabaseStatus(cipher_version="4", schema_revision="head", key_source="test"),
-    )
-    tasks.wait(10_000)
-
-
-def make_workspace(qtbot: QtBot, context: AppContext, actor: Actor) -> Workspace:
-    """A window's workspace for ``actor``; refusals to open a record are kept in
-    ``workspace.refusals`` instead of shown in a message box."""
-    host = QWidget()
-    qtbot.addWidget(host)
-    refusals: list[str] = []
-    opener = PatientOpener(store=context.store, actor=actor, tasks=context.tasks, parent=host,
-                           ask_reason=lambda _message, _parent: None,
-                           show_error=lambda message, _parent: refusals.append(message))
-    workspace = Workspace(opener, host)
-    workspace.refusals = refusals  # type: ignore[attr-defined]
-    return workspace
-
-
-def settle(qtbot: QtBot, context: AppContext) -> None:
-    """Let every started job end and its result reach the widgets."""
-    for _round in range(3):
-        context.tasks.wait(10_000)
-        qtbot.wait(20)
 
 
 def focused() -> QWidget:

@@ -4,24 +4,16 @@ recorded; a withdrawal refused without a reason, then recorded; withdrawn stays 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from registry_ui import app_context, focused, new_patient, settle, show_tab, summary_on
+from registry_ui import focused, new_patient, show_tab, summary_on
+from ui_support import settle
 
-from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.consent_tab import ConsentDialog, ConsentTab, WithdrawDialog
 from medtrack_desktop.ui.widgets.date_field import clinic_today
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def _press(qtbot: QtBot, tab: ConsentTab, key: Qt.Key) -> None:

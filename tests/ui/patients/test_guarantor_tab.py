@@ -4,25 +4,17 @@ is saved with Ctrl+S and read back; "self" empties the rest."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from registry_ui import CTRL, app_context, focused, new_patient, settle, show_tab, summary_on
+from registry_ui import CTRL, focused, new_patient, show_tab, summary_on
+from ui_support import settle
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.patients.insurance import get_guarantor
-from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def test_a_parent_pays_then_the_patient_again(qtbot: QtBot, context: AppContext) -> None:

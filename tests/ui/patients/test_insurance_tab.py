@@ -4,16 +4,12 @@ taken twice refused at the field, a policy changed, a stale change refused, a po
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from registry_ui import (
-    app_context,
     demo_patient,
     focused,
     new_patient,
@@ -24,15 +20,9 @@ from registry_ui import (
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.patients.insurance import PolicyInput, policies, save_policy
-from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.insurance_tab import InsuranceTab, PayerDialog, PolicyDialog
 from medtrack_desktop.ui.patients.summary import PatientSummary
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def _form(qtbot: QtBot, context: AppContext, tab: InsuranceTab, key: Qt.Key) -> PolicyDialog:

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from demo_users import sign_in
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from registry_ui import app_context, make_workspace, settle
+from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import Demographics
 from medtrack_desktop.domain.patients.listing import patient_statistics
 from medtrack_desktop.domain.patients.registry import register_patient
-from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.patient_list import PatientList
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 PAGE = 15  # the demo clinic's 40 patients make three pages
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
-from registry_ui import CTRL, app_context, make_workspace, settle
+from registry_ui import CTRL
 from sqlalchemy import select
+from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
@@ -27,11 +25,6 @@ from medtrack_desktop.ui.patients.module import PATIENTS
 from medtrack_desktop.ui.patients.page import PatientsPage
 from medtrack_desktop.ui.patients.registration import RegistrationDialog
 from medtrack_desktop.ui.shell.main_window import MainWindow
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def shown_page(qtbot: QtBot, context: AppContext, actor: Actor) -> PatientsPage:

@@ -3,26 +3,17 @@ user name is refused at the field. Others never see the tab."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from registry_ui import CTRL, app_context, focused, make_workspace, new_patient, settle
+from registry_ui import CTRL, focused, new_patient
+from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.patients.access import privacy_settings
-from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.privacy_tab import PrivacyTab
 from medtrack_desktop.ui.patients.summary import PatientSummary
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def test_restrict_a_record_to_its_care_team(qtbot: QtBot, context: AppContext) -> None:

@@ -4,7 +4,6 @@ field, the duplicate warning, editing against a stale version, the SSN kept mask
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 from registry_ui import (
     CTRL,
-    app_context,
     demo_patient,
     focused,
     make_workspace,
@@ -41,11 +39,6 @@ from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.registration import DISCARD_QUESTION, RegistrationDialog
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 @pytest.fixture

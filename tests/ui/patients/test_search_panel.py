@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +12,8 @@ from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from registry_ui import app_context, make_workspace, settle
 from sqlalchemy import func, select
+from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
@@ -29,11 +27,6 @@ from medtrack_desktop.ui.patients.search_panel import SearchPanel
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.patient_bar import age_text
 from medtrack_desktop.ui.workspace import Changed, Workspace
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 @pytest.fixture

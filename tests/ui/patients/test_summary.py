@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
-import pytest
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from registry_ui import CTRL, app_context, demo_patient, focused, settle, show_tab, summary_on
+from registry_ui import CTRL, demo_patient, focused, show_tab, summary_on
 from sqlalchemy import func, select
+from ui_support import settle
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
@@ -24,11 +22,6 @@ from medtrack_desktop.domain.patients.registry import get_patient, update_demogr
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.widgets.date_field import clinic_today
-
-
-@pytest.fixture
-def context(demo_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    yield from app_context(demo_store, tmp_path)
 
 
 def test_the_summary_shows_the_open_patient_and_only_the_ssn_last_4(
