@@ -60,7 +60,7 @@ class PatientContextBar(QFrame):
         self._summary.setObjectName("patientBarName")
         self._summary.setText(
             f"{patient.display_name} · {age_text(patient.date_of_birth, today)} · "
-            f"{patient.sex} · DOB {patient.date_of_birth:%Y-%m-%d} · MRN {patient.mrn}"
+            f"{patient.sex.capitalize()} · DOB {patient.date_of_birth:%Y-%m-%d} · MRN {patient.mrn}"
         )
         flag = {"break_glass": "Restricted record — opened by breaking the glass",
                 "care_team": "Restricted record — care team"}.get(patient.access)
