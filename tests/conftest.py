@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from medtrack_desktop.demo import create_demo_database
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
+from medtrack_desktop.store.server import open_server_engine
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -107,3 +108,12 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    """A migrated, empty clinic-server database, as a ``Store`` the services run on."""
+    engine = open_server_engine(pg_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()

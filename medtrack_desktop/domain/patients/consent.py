@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.patients.access import readable_patient, writable_patient
@@ -26,12 +27,8 @@ CONSENT_LABELS = {"treatment": "Consent to treatment",
                   "phi_disclosure": "Consent to disclose health information"}
 
 
-class ConsentInvalid(ValueError):
-    """Some fields are wrong; ``errors`` maps each field to a message naming it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class ConsentInvalid(FieldsInvalid):
+    """A consent or withdrawal that cannot be saved as typed."""
 
 
 @dataclass(frozen=True)

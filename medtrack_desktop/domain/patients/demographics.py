@@ -18,6 +18,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.us import ssn as us_ssn
 
+from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.patients.models import (
     ETHNICITIES,
     GENDER_IDENTITIES,
@@ -69,12 +70,8 @@ CHOICE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-class DemographicsInvalid(ValueError):
-    """Some fields are wrong; ``errors`` maps each column to a message for its field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class DemographicsInvalid(FieldsInvalid):
+    """Demographics that cannot be saved as typed."""
 
 
 @dataclass(frozen=True)

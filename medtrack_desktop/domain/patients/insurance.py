@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.field_keys import clinic_cipher
 from medtrack_desktop.domain.identity.permissions import require
@@ -42,12 +43,8 @@ _MEMBER_ID = re.compile(r"^[A-Z0-9]{1,40}$")
 _PAYER_ID = re.compile(r"^[A-Za-z0-9]{1,20}$")
 
 
-class InsuranceInvalid(ValueError):
-    """Some fields are wrong; ``errors`` maps each field to a message naming it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class InsuranceInvalid(FieldsInvalid):
+    """A payer, policy or guarantor that cannot be saved as typed."""
 
 
 # -- payers -------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -15,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
+from medtrack_desktop.ui.widgets.tables import read_only_table
 
 PLACEHOLDER = "Name, DOB, MRN, phone or SSN last 4"
 _MOVES = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -10,
@@ -40,18 +39,8 @@ class SearchLineEdit(QLineEdit):
 
 def patient_table(model: QAbstractItemModel, name: str) -> QTableView:
     """A read-only, whole-row-selecting table of patients (search results, the list)."""
-    table = QTableView()
-    table.setAccessibleName(name)
+    table = read_only_table(name, fit_contents=False)
     table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
     for column, width in enumerate((230, 110, 60, 80, 100, 130)):
         table.setColumnWidth(column, width)
     return table

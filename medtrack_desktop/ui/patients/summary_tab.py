@@ -15,15 +15,12 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +33,7 @@ from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.patients.common import service_job
 from medtrack_desktop.ui.tasks import Task, while_shown
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.tables import read_only_table
 
 
 class PatientTab(Protocol):
@@ -128,22 +126,6 @@ def tab_key(view: QWidget, key: QKeySequence | str, slot: Callable[[], None]) ->
     shortcut = QShortcut(QKeySequence(key), view, slot)
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     return shortcut
-
-
-def read_only_table(name: str) -> QTableView:
-    """A row-selecting, read-only table as the summary's tabs show their lists."""
-    table = QTableView()
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 class ListTabView(QWidget):

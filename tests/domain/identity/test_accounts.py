@@ -125,6 +125,8 @@ def test_initialize_creates_the_clinic_its_seven_roles_and_this_seat(store: Stor
     assert len(roles) == 7
     assert {role.name for role in roles} == set(ROLE_NAMES)
     assert all(role.clinic_id == clinic.id and role.description for role in roles)
+    field_key = settings.pop(f"field_key:{clinic.id}")
+    assert len(bytes.fromhex(field_key)) == 32, "the clinic's field key is born with it"
     assert settings == {"clinic_id": str(clinic.id), "workstation_id": str(workstation.id)}
     assert [(e.action, e.username, e.seq) for e in entries] == [
         ("workstation.initialize", "system:medtrack-admin", 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -27,8 +26,6 @@ from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import import_patients
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.store.migrate import upgrade
-from medtrack_desktop.store.server import open_server_engine
 
 TODAY = date(2027, 2, 28)  # not a leap year: 29 February birthdays fall on 1 March
 # days whose age-group edges fall on birthdays below, 29 February included
@@ -93,14 +90,6 @@ def load_clinic(store: Store) -> Actor:
 @pytest.fixture
 def sqlite_store(store: Store) -> Store:
     return store
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[Store]:
-    engine = open_server_engine(pg_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])

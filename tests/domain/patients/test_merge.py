@@ -67,7 +67,6 @@ from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
-from medtrack_desktop.store.server import open_server_engine
 
 TODAY = date(2026, 11, 26)
 REASON = "Same person registered twice at the front desk"
@@ -504,14 +503,6 @@ def test_the_schema_keeps_what_the_merge_relies_on() -> None:
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[Store]:
-    engine = open_server_engine(pg_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
 
 
 @pytest.mark.postgres

@@ -3,8 +3,6 @@ answers on SQLCipher and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from demo_users import sign_in
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +20,6 @@ from medtrack_desktop.domain.patients.search import (
     search_patients,
 )
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.store.migrate import upgrade
-from medtrack_desktop.store.server import open_server_engine
 
 QUERIES = [
     "obrien", "o'brien", "O\u2019Brien", "O'B", "brien", "siobhan obrien", "obrien siobhan",
@@ -200,14 +196,6 @@ def test_any_typed_text_gives_a_list_never_an_error(
     actor, _records = clinic
     found = search(store, actor, query)
     assert isinstance(found, list) and len(found) <= 25
-
-
-@pytest.fixture
-def pg_store(pg_url: str) -> Iterator[Store]:
-    engine = open_server_engine(pg_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
 
 
 @pytest.mark.postgres

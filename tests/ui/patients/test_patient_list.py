@@ -9,7 +9,7 @@ from demo_users import sign_in
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from ui_support import make_workspace, settle
+from ui_support import settle
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
@@ -22,16 +22,6 @@ from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 PAGE = 15  # the demo clinic's 40 patients make three pages
-
-
-@pytest.fixture
-def frontdesk(context: AppContext) -> Actor:
-    return sign_in(context.store, "frontdesk")
-
-
-@pytest.fixture
-def workspace(qtbot: QtBot, context: AppContext, frontdesk: Actor) -> Workspace:
-    return make_workspace(qtbot, context, frontdesk)
 
 
 @pytest.fixture

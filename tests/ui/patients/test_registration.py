@@ -17,7 +17,6 @@ from registry_ui import (
     CTRL,
     demo_patient,
     focused,
-    make_workspace,
     settle,
     type_and_tab,
 )
@@ -39,16 +38,6 @@ from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.registration import DISCARD_QUESTION, RegistrationDialog
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace
-
-
-@pytest.fixture
-def frontdesk(context: AppContext) -> Actor:
-    return sign_in(context.store, "frontdesk")
-
-
-@pytest.fixture
-def workspace(qtbot: QtBot, context: AppContext, frontdesk: Actor) -> Workspace:
-    return make_workspace(qtbot, context, frontdesk)
 
 
 def _dialog(qtbot: QtBot, context: AppContext, actor: Actor, workspace: Workspace,

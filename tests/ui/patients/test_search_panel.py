@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
-from ui_support import make_workspace, settle
+from ui_support import settle
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
@@ -27,16 +27,6 @@ from medtrack_desktop.ui.patients.search_panel import SearchPanel
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.patient_bar import age_text
 from medtrack_desktop.ui.workspace import Changed, Workspace
-
-
-@pytest.fixture
-def frontdesk(context: AppContext) -> Actor:
-    return sign_in(context.store, "frontdesk")
-
-
-@pytest.fixture
-def workspace(qtbot: QtBot, context: AppContext, frontdesk: Actor) -> Workspace:
-    return make_workspace(qtbot, context, frontdesk)
 
 
 def shown_panel(qtbot: QtBot, context: AppContext, actor: Actor, workspace: Workspace,
