@@ -6,13 +6,14 @@ goes to stderr. A later issue adds its scenario as a module with a ``SCENARIO`` 
 
 from __future__ import annotations
 
-from benchmarks import audit, cipher_overhead, cold_start, demo_create, labels
+from benchmarks import audit, cipher_overhead, cold_start, demo_create, labels, patients
 from benchmarks.common import Scenario
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
-                     audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO)
+                     audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO,
+                     patients.GENERATE, patients.SEARCH, patients.SAVE)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]
