@@ -8,19 +8,23 @@ MRNs follow the clinic's format from 1 up, so ``next_mrn`` carries on after them
 stored as the registry stores it (``registry.ssn_columns``: sealed under the clinic's field key,
 with its blind index); the search terms are ``search_index.term_rows``'s.
 
-Where the time goes, and what is done about it (1M patients, 2 cores):
+Where the time goes (1M patients, 2 cores, CPU seconds), and what is done about it:
 
-- Making the rows is pure Python (people ~50 us, search terms ~50 us a patient): a spawned
-  process makes them, batch by batch, while this one seals the SSNs and writes.
+- Making the rows is pure Python, ~170 s: ``synthetic_people`` ~47 us a patient,
+  ``term_rows`` ~50 us (half of it its sorting and dicts), MRN check digit, UUIDv7, storage
+  form, sort ~60 us. A spawned process makes them, a batch ahead, while this one seals the
+  SSNs (~20 us a patient) and writes (~150 s with the commits); the batches cross marshalled
+  (~4x cheaper than pickling these tuples).
 - Rows go to the driver as tuples already in storage form, made by the columns' own SQLAlchemy
-  bind processors (for constant columns once): Core's per-row parameter handling cost more than
+  bind processors (constant columns once): Core's per-row parameter handling cost more than
   SQLite's insert.
 - The load runs on one connection with the CHECK and foreign-key constraints off: SQLite builds
-  each ``IN (...)`` CHECK list again for every row (~8 us each, 6 on a patient and its terms);
-  every value comes from the registry's vocabularies and the ids made here. The secondary
-  indexes are dropped and made again at the end from their own SQL (one sort each instead of
-  millions of random inserts), so the schema is exactly the migrated one afterwards; the
-  connection is then discarded, and the planner's statistics gathered (``Store.analyze``).
+  each ``IN (...)`` CHECK list again for every row (~8 us each; one on every search term, five
+  on a patient); every value comes from the registry's vocabularies and the ids made here.
+  Secondary indexes are dropped and made again at the end from their own SQL, so the schema is
+  exactly the migrated one: one sort each instead of millions of random inserts, but ~60 s
+  that nothing overlaps (~30 s the terms' patient index). Then the connection is discarded and
+  the planner's statistics gathered (``Store.analyze``, ~4 s).
 """
 
 from __future__ import annotations
@@ -81,7 +85,7 @@ class _Plan:
 
 # One batch as the writer takes it: patient rows in ``_PATIENT_COLUMNS`` + constants order, each
 # followed by its plain SSN (or None) for the writer to seal; search-term rows in primary-key
-# order. Passed between the processes marshalled (~4x cheaper than pickling these tuples).
+# order. It crosses between the processes marshalled.
 _Batch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 

@@ -75,6 +75,7 @@ def _progress(done: int, total: int) -> None:
 @contextmanager
 def _registry(patients: int, workdir: str | None) -> Iterator[Store]:
     """The kept database of ``patients`` generated patients (built on first use), open."""
+    from benchmarks.cipher_overhead import _remove
     from benchmarks.demo_create import _file_bytes
     from benchmarks.patient_generator import generate_patients
     from medtrack_desktop.domain.patients.search_index import ensure_current
@@ -87,6 +88,7 @@ def _registry(patients: int, workdir: str | None) -> Iterator[Store]:
     if not path.exists():
         note(f"building {path} ({patients} patients); later runs reuse it")
         building = path.with_name(path.name + ".building")
+        _remove(building)  # left by a build that was cut short
         key = generate_key()
         store = _new_clinic(building, key)
         try:
