@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from medtrack_desktop.domain.audit import trail
@@ -41,6 +41,7 @@ DEFAULT_LIMIT = 25
 MAX_QUERY = 200
 MAX_WORDS = 6
 _CANDIDATES = 150
+_GROUPED_UP_TO = 20_000  # index rows a word may cover for the grouped plan (see below)
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 # month/day/year with slashes, hyphens or dots; a 2-digit year only with slashes ("3/4/70")
 _US_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|(?<=/)\d{2})$")
@@ -125,18 +126,49 @@ def parse_query(text: str, *, today: date) -> ParsedQuery:
                        birth_date=birth_date, ssn_digits=ssn)
 
 
-def _term_candidates(actor: Actor, query: ParsedQuery) -> Select[tuple[uuid.UUID]]:
-    ordered = sorted(query.words, key=len, reverse=True)  # the longest word narrows most
-    driving = aliased(PatientSearchTerm)
-    statement = select(driving.patient_id).where(
-        driving.clinic_id == actor.seat.clinic_id, term_prefix(driving.term, ordered[0]))
-    for word in ordered[1:]:
-        other = aliased(PatientSearchTerm)
-        statement = statement.join(other, and_(other.patient_id == driving.patient_id,
-                                               term_prefix(other.term, word)))
-    if query.birth_date is not None:
-        statement = statement.join(Patient, and_(Patient.id == driving.patient_id,
-                                                 Patient.date_of_birth == query.birth_date))
+def _range_size(session: Session, actor: Actor, word: str) -> int:
+    """How many index rows start with ``word``, counted up to just past ``_GROUPED_UP_TO``
+    (a scan of the covering index, stopped early)."""
+    capped = select(literal(1)).where(
+        PatientSearchTerm.clinic_id == actor.seat.clinic_id,
+        term_prefix(PatientSearchTerm.term, word)).limit(_GROUPED_UP_TO + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _term_candidates(
+    session: Session, actor: Actor, query: ParsedQuery
+) -> Select[tuple[uuid.UUID]]:
+    """Patients with a term starting with each word. Two plans, chosen by how many index rows
+    the words cover: when every word is narrow, read each word's rows once and keep the
+    patients that have them all (grouped); when one is broad ("smith j"), walk the narrowest
+    word and look each patient's other words up (joined), which stops at the first
+    ``_CANDIDATES`` found. A join driven by a narrow word whose matches are rare would probe
+    every one of its rows; a grouping over a broad word would read all of it."""
+    terms = PatientSearchTerm
+    if query.birth_date is not None:  # a date of birth narrows most: check its few patients
+        return select(Patient.id).where(
+            Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
+            Patient.date_of_birth == query.birth_date,
+            *(exists().where(terms.patient_id == Patient.id, term_prefix(terms.term, word))
+              for word in query.words)).limit(_CANDIDATES)
+    sizes = {word: _range_size(session, actor, word) for word in query.words} \
+        if len(query.words) > 1 else {query.words[0]: 0}
+    ordered = sorted(query.words, key=lambda word: (sizes[word], -len(word)))
+    if max(sizes.values()) <= _GROUPED_UP_TO:
+        matches = [term_prefix(terms.term, word) for word in ordered]
+        statement = select(terms.patient_id).where(terms.clinic_id == actor.seat.clinic_id,
+                                                   or_(*matches))
+        if len(matches) > 1:
+            statement = statement.group_by(terms.patient_id).having(and_(*(
+                func.max(case((match, 1), else_=0)) == 1 for match in matches)))
+    else:
+        driving = aliased(terms)
+        statement = select(driving.patient_id).where(
+            driving.clinic_id == actor.seat.clinic_id, term_prefix(driving.term, ordered[0]))
+        for word in ordered[1:]:
+            other = aliased(terms)
+            statement = statement.join(other, and_(other.patient_id == driving.patient_id,
+                                                   term_prefix(other.term, word)))
     return statement.distinct().limit(_CANDIDATES)
 
 
@@ -198,7 +230,7 @@ def search_patients(
         ssn_ids = set(_ssn_candidates(session, actor, parsed.ssn_digits))
         ids.extend(ssn_ids)
     if parsed.words:
-        ids.extend(session.scalars(_term_candidates(actor, parsed)))
+        ids.extend(session.scalars(_term_candidates(session, actor, parsed)))
     elif parsed.birth_date is not None:
         ids.extend(session.scalars(select(Patient.id).where(
             Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
+from medtrack_desktop.domain.patients import search as search_module
 from medtrack_desktop.domain.patients.registry import PatientRecord
 from medtrack_desktop.domain.patients.search import (
     PatientMatch,
@@ -208,3 +209,16 @@ def test_postgresql_gives_the_same_answers_in_the_same_order(
         local = [(m.mrn, m.matched_on) for m in search(store, local_actor, query)]
         server = [(m.mrn, m.matched_on) for m in search(pg_store, server_actor, query)]
         assert local == server, query
+
+
+def test_the_joined_plan_for_broad_words_finds_the_same_patients(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large clinics walk the narrowest word and look the others up; tiny ones group. Forcing
+    the walk here must not change any answer."""
+    actor, _records = clinic
+    grouped = {query: [m.id for m in search(store, actor, query)] for query in QUERIES}
+    monkeypatch.setattr(search_module, "_GROUPED_UP_TO", 0)
+    for query, expected in grouped.items():
+        assert [m.id for m in search(store, actor, query)] == expected, query
