@@ -17,8 +17,9 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Row, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from medtrack_desktop.domain.audit import trail
@@ -41,6 +42,12 @@ DEFAULT_LIMIT = 25
 MAX_QUERY = 200
 MAX_WORDS = 6
 _CANDIDATES = 150
+# What a result line and its ranking need: read as plain rows, not whole records.
+_LISTED = (
+    Patient.id, Patient.mrn, Patient.last_name, Patient.first_name, Patient.middle_name,
+    Patient.preferred_name, Patient.date_of_birth, Patient.sex, Patient.phone_home,
+    Patient.phone_mobile, Patient.phone_work, Patient.restricted, Patient.deceased,
+)
 _GROUPED_UP_TO = 20_000  # index rows a word may cover for the grouped plan (see below)
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 # month/day/year with slashes, hyphens or dots; a 2-digit year only with slashes ("3/4/70")
@@ -181,7 +188,7 @@ def _ssn_candidates(session: Session, actor: Actor, digits: str) -> list[uuid.UU
         column == cipher.digest(digits, purpose=purpose)).limit(_CANDIDATES)))
 
 
-def _score(patient: Patient, query: ParsedQuery, ssn_ids: set[uuid.UUID]) -> tuple[int, str]:
+def _score(patient: Row[Any], query: ParsedQuery, ssn_ids: set[uuid.UUID]) -> tuple[int, str]:
     """Higher is better; the second item says what matched (for the result list)."""
     if patient.id in ssn_ids:
         return 100, "ssn"
@@ -238,7 +245,7 @@ def search_patients(
     if not ids:
         matches: list[PatientMatch] = []
     else:
-        patients = session.scalars(select(Patient).where(
+        patients = session.execute(select(*_LISTED).where(
             Patient.id.in_(set(ids)), Patient.deleted_at.is_(None))).all()
         scored = [(_score(p, parsed, ssn_ids), p) for p in patients]
         scored.sort(key=lambda item: (-item[0][0], item[1].last_name.casefold(),
@@ -249,7 +256,7 @@ def search_patients(
     return matches
 
 
-def _match(patient: Patient, matched_on: str) -> PatientMatch:
+def _match(patient: Row[Any], matched_on: str) -> PatientMatch:
     return PatientMatch(
         id=patient.id, mrn=patient.mrn, last_name=patient.last_name,
         first_name=patient.first_name, middle_name=patient.middle_name,
@@ -277,6 +284,6 @@ def recent_patients(
     ordered = list(dict.fromkeys(pid for pid in opened if pid is not None))[: limit * 2]
     if not ordered:
         return []
-    patients = {p.id: p for p in session.scalars(select(Patient).where(
+    patients = {p.id: p for p in session.execute(select(*_LISTED).where(
         Patient.id.in_(ordered), Patient.deleted_at.is_(None)))}
     return [_match(patients[pid], "recent") for pid in ordered if pid in patients][:limit]
