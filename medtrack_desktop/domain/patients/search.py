@@ -271,7 +271,8 @@ def _match(patient: Row[Any], matched_on: str) -> PatientMatch:
 def recent_patients(
     session: Session, actor: Actor, *, limit: int = 10
 ) -> list[PatientMatch]:
-    """The patients this user opened most recently (for the empty search box), newest first."""
+    """The patients this user opened most recently (for the empty search box), newest first;
+    showing them is a PHI read, audited like a search."""
     require(actor, "patient.read")
     if actor.user_id is None:
         return []
@@ -286,4 +287,7 @@ def recent_patients(
         return []
     patients = {p.id: p for p in session.execute(select(*_LISTED).where(
         Patient.id.in_(ordered), Patient.deleted_at.is_(None)))}
-    return [_match(patients[pid], "recent") for pid in ordered if pid in patients][:limit]
+    recent = [_match(patients[pid], "recent") for pid in ordered if pid in patients][:limit]
+    trail.record(session, seat=actor.seat, actor=actor, action="patient.search",
+                 resource_type="patient", reason="recent", changes={"results": len(recent)})
+    return recent

@@ -11,13 +11,17 @@ from registry_data import TODAY, register_tricky
 from sqlalchemy import select
 
 from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients import search as search_module
+from medtrack_desktop.domain.patients.access import open_patient
+from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import PatientRecord
 from medtrack_desktop.domain.patients.search import (
     PatientMatch,
     parse_birth_date,
+    recent_patients,
     search_patients,
 )
 from medtrack_desktop.store.engine import Store
@@ -222,3 +226,17 @@ def test_the_joined_plan_for_broad_words_finds_the_same_patients(
     monkeypatch.setattr(search_module, "_GROUPED_UP_TO", 0)
     for query, expected in grouped.items():
         assert [m.id for m in search(store, actor, query)] == expected, query
+
+
+def test_showing_the_recently_opened_patients_is_audited(demo_store: Store) -> None:
+    frontdesk = sign_in(demo_store, "frontdesk")
+    with demo_store.read_session() as session:
+        patient = session.scalars(select(Patient.id).order_by(Patient.mrn)).first()
+    assert patient is not None
+    perform(demo_store, frontdesk, open_patient, patient_id=patient)
+    with demo_store.session() as session:
+        assert [m.id for m in recent_patients(session, frontdesk)] == [patient]
+    with demo_store.read_session() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "patient.search")
+                                .order_by(AuditEntry.seq.desc())).first()
+    assert entry is not None and (entry.reason, entry.changes) == ("recent", {"results": 1})
