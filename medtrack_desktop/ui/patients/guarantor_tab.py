@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -45,16 +44,11 @@ from medtrack_desktop.ui.patients.summary_tab import (
 )
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.text_field import text_field
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 _TEXT = ("first_name", "last_name", "address_line1", "address_line2", "city", "postal_code",
          "phone")
-
-
-def _line(limit: int, placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit(placeholderText=placeholder)
-    edit.setMaxLength(limit)
-    return edit
 
 
 class GuarantorView(QWidget):
@@ -64,9 +58,10 @@ class GuarantorView(QWidget):
         self.relation = choice_combo("guarantor_relation")
         self.relation.removeItem(0)  # "self" is the answer when nobody else pays
         self.lines = {
-            "first_name": _line(100), "last_name": _line(100), "address_line1": _line(200),
-            "address_line2": _line(200, "Apartment, suite, unit"), "city": _line(100),
-            "postal_code": _line(20, "78701"), "phone": _line(30, "(512) 555-0147"),
+            "first_name": text_field(100), "last_name": text_field(100),
+            "address_line1": text_field(200),
+            "address_line2": text_field(200, "Apartment, suite, unit"), "city": text_field(100),
+            "postal_code": text_field(20, "78701"), "phone": text_field(30, "(512) 555-0147"),
         }
         self.date_of_birth = DateField(today)
         self.state = editable_combo({code: f"{code} \u2013 {name}"

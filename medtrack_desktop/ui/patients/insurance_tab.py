@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.identity.actor import Actor
@@ -41,16 +41,11 @@ from medtrack_desktop.ui.patients.summary_tab import (
 )
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.questions import ask
+from medtrack_desktop.ui.widgets.text_field import text_field
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 Confirm = Callable[[QWidget, str, str], bool]
 PAYER_LIST_LIMIT = 500
-
-
-def _line(placeholder: str = "", limit: int = 200) -> QLineEdit:
-    edit = QLineEdit(placeholderText=placeholder)
-    edit.setMaxLength(limit)
-    return edit
 
 
 class PayerDialog(FormDialog):
@@ -59,13 +54,13 @@ class PayerDialog(FormDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("New payer", "Add payer", parent)
         self.fields = {
-            "name": _line(),
-            "payer_id": _line("as on claims, e.g. 87726", 20),
-            "address_line1": _line(),
-            "city": _line(limit=100),
-            "state": _line("TX", 50),
-            "postal_code": _line("78701", 20),
-            "phone": _line("(800) 555-0100", 30),
+            "name": text_field(),
+            "payer_id": text_field(20, "as on claims, e.g. 87726"),
+            "address_line1": text_field(),
+            "city": text_field(100),
+            "state": text_field(50, "TX"),
+            "postal_code": text_field(20, "78701"),
+            "phone": text_field(30, "(800) 555-0100"),
         }
         for key, label in (("name", "&Name:"), ("payer_id", "&Payer id:"),
                            ("address_line1", "&Address:"), ("city", "&City:"),
@@ -93,15 +88,15 @@ class PolicyDialog(FormDialog):
         payer_layout.setContentsMargins(0, 0, 0, 0)
         payer_layout.addWidget(self.payer, 1)
         payer_layout.addWidget(self.new_payer)
-        self.member_id = _line("as on the card", 60)
-        self.group_number = _line(limit=50)
-        self.plan_name = _line()
+        self.member_id = text_field(60, "as on the card")
+        self.group_number = text_field(50)
+        self.plan_name = text_field()
         self.relation = choice_combo("subscriber_relation")
         self.relation.removeItem(0)  # someone is always the subscriber
-        self.subscriber_first = _line(limit=100)
-        self.subscriber_last = _line(limit=100)
+        self.subscriber_first = text_field(100)
+        self.subscriber_last = text_field(100)
         self.subscriber_born = DateField(today)
-        self.copay = _line("25.00", 12)
+        self.copay = text_field(12, "25.00")
         self.effective_on = DateField(today, two_digit_future=True)
         self.expires_on = DateField(today, two_digit_future=True)
         for key, label, widget, shown in (

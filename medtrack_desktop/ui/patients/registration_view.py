@@ -34,6 +34,7 @@ from medtrack_desktop.ui.patients.registration_choices import (
 )
 from medtrack_desktop.ui.widgets.date_field import DateField
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.text_field import text_field
 
 PHOTO_SIZE = (96, 120)
 RELATIONS = ("Spouse", "Partner", "Parent", "Child", "Sibling", "Friend", "Legal guardian")
@@ -81,10 +82,7 @@ def set_combo_code(combo: QComboBox, code: str | None) -> None:
 
 
 def _line(column: str | None = None, *, placeholder: str = "", limit: int = 0) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setMaxLength(limit or (TEXT_FIELDS[column][1] if column else 200))
-    edit.setPlaceholderText(placeholder)
-    return edit
+    return text_field(limit or (TEXT_FIELDS[column][1] if column else 200), placeholder)
 
 
 class RegistrationView(QWidget):
