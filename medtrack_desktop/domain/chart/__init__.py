@@ -1,0 +1,2 @@
+"""The patient chart: encounters, notes, vitals, problems, allergies, medications,
+immunizations, procedures, documents and the e-signatures that lock them."""
