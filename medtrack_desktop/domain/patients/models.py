@@ -42,7 +42,7 @@ INSURANCE_RANKS = ("primary", "secondary", "tertiary")
 SUBSCRIBER_RELATIONS = ("self", "spouse", "child", "other")
 GUARANTOR_RELATIONS = ("self", "parent", "spouse", "legal_guardian", "other")
 CONSENT_KINDS = ("treatment", "phi_disclosure")
-SEARCH_FIELDS = ("last", "first", "middle", "preferred", "phone", "mrn")
+SEARCH_FIELDS = ("last", "first", "middle", "preferred", "phone", "mrn", "full")
 
 # Search terms compare byte by byte on both engines (the prefix ranges rely on it); SQLite's
 # default collation already does, PostgreSQL needs "C" whatever the database's locale.
@@ -247,12 +247,15 @@ class PatientMerge(ClinicScoped, Base):
 
 class PatientSearchTerm(Base):
     """The local search index: one normalised word (or phone digits) of a patient, so a typed
-    prefix is a range scan of this table. Derived from ``patients`` and rebuilt from it; not
-    a record of its own (no tracking columns, never synced)."""
+    prefix is a range scan of this table; field ``full`` holds a last and a first name together
+    ("garcia maria", "maria garcia") so two common names meet in one scan. Keyed by field first:
+    one field's matches come out in term order, last names before first names. Derived from
+    ``patients`` and rebuilt from it; not a record of its own (no tracking columns, never
+    synced)."""
 
     __tablename__ = "patient_search_terms"
     __table_args__ = (
-        PrimaryKeyConstraint("clinic_id", "term", "patient_id", "field"),
+        PrimaryKeyConstraint("clinic_id", "field", "term", "patient_id"),
         Index("ix_patient_search_terms_patient_id_term", "patient_id", "term"),
         one_of("field", SEARCH_FIELDS),
         {"sqlite_with_rowid": False},

@@ -3,12 +3,12 @@
 A query is read word by word: a word that is a date ("03/04/1970", "1970-03-04", "3/4/70") is
 a date of birth; a whole query shaped like an SSN ("123-45-6789") or of 4 digits also looks the
 SSN up through its blind index; every other word must prefix some search term of the patient
-(name parts, phone digits, MRN) — so "garcia mar", "mar garcia" and "(512) 555" all work. The
-candidates come from range scans of ``patient_search_terms`` (the same plain SQL on SQLCipher
-and PostgreSQL), then rank in Python: exact words before prefixes, last names before first,
-then by name. Restricted records are listed (name, DOB, MRN only); opening one is governed by
-``access.open_patient``. Each search is audited with how many records it showed, never with
-the query (which may hold an SSN).
+(name parts, phone digits, MRN) — so "garcia mar", "mar garcia" and "(512) 555" all work. A
+few dozen candidates come from range scans of ``patient_search_terms`` (the same plain SQL on
+SQLCipher and PostgreSQL; see ``_term_candidates``), then rank in Python: exact words before
+prefixes, last names before first, then by name. Restricted records are listed (name, DOB,
+MRN only); opening one is governed by ``access.open_patient``. Each search is audited with how
+many records it showed, never with the query (which may hold an SSN).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Row, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from medtrack_desktop.domain.audit import trail
@@ -41,7 +41,9 @@ from medtrack_desktop.domain.patients.search_terms import (
 DEFAULT_LIMIT = 25
 MAX_QUERY = 200
 MAX_WORDS = 6
-_CANDIDATES = 150
+_CANDIDATES = 50  # patients read and ranked per search (more when more lines are asked for)
+# The fields a typed word is looked for in, in ranking order (``full`` is searched apart).
+_SEARCHED = ("last", "mrn", "first", "preferred", "phone", "middle")
 # What a result line and its ranking need: read as plain rows, not whole records.
 _LISTED = (
     Patient.id, Patient.mrn, Patient.last_name, Patient.first_name, Patient.middle_name,
@@ -133,59 +135,104 @@ def parse_query(text: str, *, today: date) -> ParsedQuery:
                        birth_date=birth_date, ssn_digits=ssn)
 
 
+def _word_match(terms: Any, word: str) -> Any:
+    """A term of one of the searched fields starts with ``word`` (an index range per field)."""
+    return and_(terms.field.in_(_SEARCHED), term_prefix(terms.term, word))
+
+
 def _range_size(session: Session, actor: Actor, word: str) -> int:
     """How many index rows start with ``word``, counted up to just past ``_GROUPED_UP_TO``
     (a scan of the covering index, stopped early)."""
     capped = select(literal(1)).where(
         PatientSearchTerm.clinic_id == actor.seat.clinic_id,
-        term_prefix(PatientSearchTerm.term, word)).limit(_GROUPED_UP_TO + 1).subquery()
+        _word_match(PatientSearchTerm, word)).limit(_GROUPED_UP_TO + 1).subquery()
     return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
+def _one_word(session: Session, actor: Actor, word: str, wanted: int) -> list[uuid.UUID]:
+    """Patients with a term starting with ``word``, field by field in ranking order (last
+    names, MRNs, first names …) until ``wanted`` are found: "g" lists people whose last name
+    starts with G, not the first ``wanted`` Gabrielas."""
+    terms = PatientSearchTerm
+    found: dict[uuid.UUID, None] = {}
+    for field in _SEARCHED:
+        found.update(dict.fromkeys(session.scalars(select(terms.patient_id).where(
+            terms.clinic_id == actor.seat.clinic_id, terms.field == field,
+            term_prefix(terms.term, word)).distinct().limit(wanted - len(found)))))
+        if len(found) >= wanted:
+            break
+    return list(found)
+
+
+def _full_names(session: Session, actor: Actor, query: ParsedQuery,
+                wanted: int) -> list[uuid.UUID]:
+    """Patients found through the ``full`` terms: one typed word a whole last (or given) name,
+    another the start of the given (or last) name, in either order; any further word must
+    match some other term of theirs."""
+    terms = PatientSearchTerm
+    pairs = [f"{a} {b}" for a in query.words for b in query.words if a != b]
+    statement = select(terms.patient_id).where(
+        terms.clinic_id == actor.seat.clinic_id, terms.field == "full",
+        or_(*(term_prefix(terms.term, pair) for pair in pairs)))
+    if len(query.words) > 2:
+        other = aliased(terms)
+        statement = statement.where(*(
+            exists().where(other.patient_id == terms.patient_id, term_prefix(other.term, word))
+            for word in query.words))
+    return list(session.scalars(statement.distinct().limit(wanted)))
+
+
 def _term_candidates(
-    session: Session, actor: Actor, query: ParsedQuery
-) -> Select[tuple[uuid.UUID]]:
-    """Patients with a term starting with each word. Two plans, chosen by how many index rows
-    the words cover: when every word is narrow, read each word's rows once and keep the
-    patients that have them all (grouped); when one is broad ("smith j"), walk the narrowest
-    word and look each patient's other words up (joined), which stops at the first
-    ``_CANDIDATES`` found. A join driven by a narrow word whose matches are rare would probe
-    every one of its rows; a grouping over a broad word would read all of it."""
+    session: Session, actor: Actor, query: ParsedQuery, wanted: int, enough: int
+) -> list[uuid.UUID]:
+    """Patients with a term starting with each word (at most ``wanted``). One word: field by
+    field. Several: first through the ``full`` terms (a typed last and first name, however
+    common each is); when those find fewer than ``enough``, the general way, in one of two
+    plans chosen by how many index rows the words cover: when every word is narrow, read each
+    word's rows once and keep the patients that have them all (grouped); when one is broad
+    ("smit j"), walk the narrowest word and look each patient's other words up (joined),
+    which stops at the first ``wanted`` found. A join driven by a narrow word whose matches
+    are rare would probe every one of its rows; a grouping over a broad word would read all
+    of it."""
     terms = PatientSearchTerm
     if query.birth_date is not None:  # a date of birth narrows most: check its few patients
-        return select(Patient.id).where(
+        return list(session.scalars(select(Patient.id).where(
             Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
             Patient.date_of_birth == query.birth_date,
             *(exists().where(terms.patient_id == Patient.id, term_prefix(terms.term, word))
-              for word in query.words)).limit(_CANDIDATES)
-    sizes = {word: _range_size(session, actor, word) for word in query.words} \
-        if len(query.words) > 1 else {query.words[0]: 0}
+              for word in query.words)).limit(wanted)))
+    if len(query.words) == 1:
+        return _one_word(session, actor, query.words[0], wanted)
+    found = _full_names(session, actor, query, wanted)
+    if len(found) >= enough:
+        return found
+    sizes = {word: _range_size(session, actor, word) for word in query.words}
     ordered = sorted(query.words, key=lambda word: (sizes[word], -len(word)))
     if max(sizes.values()) <= _GROUPED_UP_TO:
         matches = [term_prefix(terms.term, word) for word in ordered]
-        statement = select(terms.patient_id).where(terms.clinic_id == actor.seat.clinic_id,
-                                                   or_(*matches))
-        if len(matches) > 1:
-            statement = statement.group_by(terms.patient_id).having(and_(*(
+        statement = select(terms.patient_id).where(
+            terms.clinic_id == actor.seat.clinic_id, terms.field.in_(_SEARCHED),
+            or_(*matches)).group_by(terms.patient_id).having(and_(*(
                 func.max(case((match, 1), else_=0)) == 1 for match in matches)))
     else:
         driving = aliased(terms)
         statement = select(driving.patient_id).where(
-            driving.clinic_id == actor.seat.clinic_id, term_prefix(driving.term, ordered[0]))
+            driving.clinic_id == actor.seat.clinic_id, _word_match(driving, ordered[0]))
         for word in ordered[1:]:
             other = aliased(terms)
             statement = statement.join(other, and_(other.patient_id == driving.patient_id,
                                                    term_prefix(other.term, word)))
-    return statement.distinct().limit(_CANDIDATES)
+    return list(dict.fromkeys([*found, *session.scalars(statement.distinct().limit(wanted))]))
 
 
-def _ssn_candidates(session: Session, actor: Actor, digits: str) -> list[uuid.UUID]:
+def _ssn_candidates(session: Session, actor: Actor, digits: str,
+                    wanted: int) -> list[uuid.UUID]:
     cipher = clinic_cipher(session, actor.seat.clinic_id)
     column, purpose = ((Patient.ssn_digest, "ssn") if len(digits) == 9
                        else (Patient.ssn_last4_digest, "ssn-last4"))
     return list(session.scalars(select(Patient.id).where(
         Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
-        column == cipher.digest(digits, purpose=purpose)).limit(_CANDIDATES)))
+        column == cipher.digest(digits, purpose=purpose)).limit(wanted)))
 
 
 def _score(patient: Row[Any], query: ParsedQuery, ssn_ids: set[uuid.UUID]) -> tuple[int, str]:
@@ -231,17 +278,18 @@ def search_patients(
     """The best ``limit`` matches for what was typed, best first (see module doc)."""
     require(actor, "patient.read")
     parsed = parse_query(query, today=today)
+    wanted = max(_CANDIDATES, 2 * limit)
     ids: list[uuid.UUID] = []
     ssn_ids: set[uuid.UUID] = set()
     if parsed.ssn_digits is not None:
-        ssn_ids = set(_ssn_candidates(session, actor, parsed.ssn_digits))
+        ssn_ids = set(_ssn_candidates(session, actor, parsed.ssn_digits, wanted))
         ids.extend(ssn_ids)
     if parsed.words:
-        ids.extend(session.scalars(_term_candidates(session, actor, parsed)))
+        ids.extend(_term_candidates(session, actor, parsed, wanted, limit))
     elif parsed.birth_date is not None:
         ids.extend(session.scalars(select(Patient.id).where(
             Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
-            Patient.date_of_birth == parsed.birth_date).limit(_CANDIDATES)))
+            Patient.date_of_birth == parsed.birth_date).limit(wanted)))
     if not ids:
         matches: list[PatientMatch] = []
     else:

@@ -6,7 +6,10 @@ other punctuation and spaces split. A name of several words is also indexed join
 ("van der Berg" → "vanderberg", "García-Márquez" → "garciamarquez"), so whatever way the
 front desk types it, a prefix of some term matches. Phones index their 10 digits and their
 last 7; the MRN indexes as is. Terms hold only ``[a-z0-9]``, which sort byte-wise on both
-engines.
+engines — except the ``full`` terms: every name term of the last name with the first (or
+preferred) name joined, and the other way round, separated by a space ("garcia maria",
+"maria garcia"). Typed "garcia mar" or "maria garcia" is then one range of them, however many
+Garcías and Marias the clinic has.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from anyascii import anyascii
 
 TERM_MAX = 64
 # Bump when the rules below change: the index is rebuilt from the patients on next start.
-TERMS_VERSION = "1"
+TERMS_VERSION = "2"
 
 _APOSTROPHES = re.compile(r"['`]")  # after anyascii, curly and modifier apostrophes are ' or `
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -76,4 +79,14 @@ def patient_terms(
     pairs |= {(term, "preferred") for term in name_terms(preferred_name)}
     pairs |= {(term, "phone") for term in phone_terms(phones)}
     pairs |= {(term, "mrn") for term in words(mrn)}
+    pairs |= {(term, "full") for term in full_terms(last_name, (first_name, preferred_name))}
     return pairs
+
+
+def full_terms(last_name: str, given_names: Iterable[str | None]) -> set[str]:
+    """Each term of the last name with each given name joined, in both orders."""
+    lasts = name_terms(last_name)
+    givens = {"".join(words(name))[:TERM_MAX] for name in given_names if name}
+    givens.discard("")
+    return {f"{a} {b}"[:TERM_MAX] for last in lasts for given in givens
+            for a, b in ((last, given), (given, last))}

@@ -3,6 +3,8 @@ answers on SQLCipher and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from demo_users import sign_in
 from hypothesis import HealthCheck, given, settings
@@ -14,10 +16,12 @@ from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
+from medtrack_desktop.domain.identity.workstation import initialize_workstation
 from medtrack_desktop.domain.patients import search as search_module
 from medtrack_desktop.domain.patients.access import open_patient
+from medtrack_desktop.domain.patients.demographics import Demographics
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.domain.patients.registry import PatientRecord
+from medtrack_desktop.domain.patients.registry import PatientRecord, register_patient
 from medtrack_desktop.domain.patients.search import (
     PatientMatch,
     parse_birth_date,
@@ -226,6 +230,58 @@ def test_the_joined_plan_for_broad_words_finds_the_same_patients(
     monkeypatch.setattr(search_module, "_GROUPED_UP_TO", 0)
     for query, expected in grouped.items():
         assert [m.id for m in search(store, actor, query)] == expected, query
+
+
+NAME_QUERIES = [q for q in QUERIES if len(q.split()) > 1 and not any(c.isdigit() for c in q)]
+
+
+def test_a_full_name_found_through_the_full_terms_ranks_as_the_general_search_ranks_it(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]],
+) -> None:
+    """Asked for one line, enough is one: the ``full`` terms alone decide the candidates
+    whenever they find somebody, and that somebody must be the general search's first."""
+    actor, _records = clinic
+    for query in [*NAME_QUERIES, "john smith", "smith jo", "jo smith", "piet van", "mario gar"]:
+        everyone = search(store, actor, query)
+        with store.session() as session:
+            one = search_patients(session, actor, query=query, today=TODAY, limit=1)
+        assert [m.id for m in one] == [m.id for m in everyone[:1]], query
+
+
+def test_common_last_and_first_names_meet_in_the_full_terms(
+    store: Store, clinic: tuple[Actor, dict[str, PatientRecord]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """"john smith" must not need the general plan: with it made to fail, the names typed in
+    either order, the given name cut short, are still found."""
+    actor, records = clinic
+
+    def general_plan(*_args: object) -> int:
+        raise AssertionError("the general plan was used")
+
+    monkeypatch.setattr(search_module, "_range_size", general_plan)
+    for query in ("john smith", "smith john", "smith jo", "jo smith"):
+        with store.session() as session:
+            found = search_patients(session, actor, query=query, today=TODAY, limit=1)
+        assert [m.id for m in found] == [records["smith"].id], query
+
+
+def test_one_letter_lists_last_names_before_more_numerous_first_names(store: Store) -> None:
+    """More Gabrielas than a search reads must not push the Gómezes off the list for "g"."""
+    with store.session() as session:
+        seat = initialize_workstation(session, clinic_name="G Clinic", workstation_name="F1")
+    actor = Actor.system(seat, name="test")
+    people = [Demographics(last_name="Young", first_name="Gabriela", sex="female",
+                           date_of_birth=date(1990, 1, 1 + n % 28))
+              for n in range(search_module._CANDIDATES + 5)]
+    people += [Demographics(last_name="Gómez", first_name=name, sex="male",
+                            date_of_birth=date(1980, 2, 2)) for name in ("Ana", "Luis")]
+    with store.session() as session:
+        for demographics in people:
+            register_patient(session, actor, demographics=demographics, today=TODAY)
+    found = search(store, actor, "g")
+    assert [m.display_name for m in found[:2]] == ["Gómez, Ana", "Gómez, Luis"]
+    assert all(m.first_name == "Gabriela" for m in found[2:]) and len(found) == 25
 
 
 def test_showing_the_recently_opened_patients_is_audited(demo_store: Store) -> None:
