@@ -1,6 +1,7 @@
-"""Database triggers that make a table append-only, for SQLite and PostgreSQL alike.
+"""Database triggers that make a table append-only, or a signed record and what it contains
+read-only, for SQLite and PostgreSQL alike.
 
-Used from migrations (the audit log now; signed records later). SQLite batch migrations rebuild
+Used from migrations (the audit log, signatures, signed encounters). SQLite batch migrations rebuild
 a table and lose its triggers, so a migration that rebuilds such a table must call
 ``create_append_only`` again.
 """
@@ -49,3 +50,77 @@ def drop_append_only(connection: Connection, table: str) -> None:
         return
     for operation in ("update", "delete"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
+
+
+_SIGNED = "'signed'"
+_PG_LOCK_SIGNED = f"""
+CREATE OR REPLACE FUNCTION medtrack_lock_signed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.status = {_SIGNED} THEN
+        RAISE EXCEPTION USING
+            MESSAGE = TG_TABLE_NAME || ': a signed record is read-only (' || TG_OP || ' refused)',
+            ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END
+$$
+"""
+_PG_LOCK_WITH_ENCOUNTER = f"""
+CREATE OR REPLACE FUNCTION medtrack_lock_with_encounter() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM encounters
+                                      WHERE id = OLD.encounter_id AND status = {_SIGNED}))
+       OR (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM encounters
+                                         WHERE id = NEW.encounter_id AND status = {_SIGNED}))
+    THEN
+        RAISE EXCEPTION USING
+            MESSAGE = TG_TABLE_NAME || ': the encounter is signed (' || TG_OP || ' refused)',
+            ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END
+$$
+"""
+
+
+def create_signed_lock(connection: Connection, table: str) -> None:
+    """Refuse UPDATE and DELETE of a row of ``table`` whose ``status`` is 'signed' (and
+    TRUNCATE on PostgreSQL). Signing itself is an update of a row not yet signed."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_LOCK_SIGNED)
+        connection.exec_driver_sql(_PG_FUNCTION)
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_signed_lock BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION medtrack_lock_signed()")
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION medtrack_refuse_change()")
+        return
+    for operation in ("UPDATE", "DELETE"):
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_signed_no_{operation.lower()} BEFORE {operation} ON {table} "
+            f"WHEN OLD.status = {_SIGNED} BEGIN SELECT RAISE(ABORT, "
+            f"'{table}: a signed record is read-only ({operation} refused)'); END")
+
+
+def create_encounter_lock(connection: Connection, table: str) -> None:
+    """Refuse INSERT, UPDATE and DELETE of a row of ``table`` whose ``encounter_id`` names a
+    signed encounter (before or after an update: nothing moves in or out of one)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_LOCK_WITH_ENCOUNTER)
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_encounter_lock BEFORE INSERT OR UPDATE OR DELETE "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION medtrack_lock_with_encounter()")
+        return
+    signed = "(SELECT status FROM encounters WHERE id = {row}.encounter_id) = " + _SIGNED
+    rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}
+    for operation, sides in rows.items():
+        when = " OR ".join(signed.format(row=side) for side in sides)
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_encounter_no_{operation.lower()} BEFORE {operation} "
+            f"ON {table} WHEN {when} BEGIN SELECT RAISE(ABORT, "
+            f"'{table}: the encounter is signed ({operation} refused)'); END")
