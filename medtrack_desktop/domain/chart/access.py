@@ -1,0 +1,77 @@
+"""Who may read and write a chart, and the audit entry every chart service writes.
+
+Reading needs ``chart.read`` and the patient's record open to the actor (restricted records:
+the care team or a recent break-the-glass, see ``patients.access``); writing needs
+``chart.write`` as well. Each chart service calls ``chart_patient`` first and ``audit`` in the
+same transaction, so a refused or failed call leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.permissions import require
+from medtrack_desktop.domain.patients.access import readable_patient
+from medtrack_desktop.domain.patients.models import Patient
+from medtrack_desktop.store.base import Base, bind_actor
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+class ChartRecordNotFound(LookupError):
+    """The chart entry is not (or no longer) there for this patient."""
+
+    def __init__(self, what: str = "This entry") -> None:
+        super().__init__(f"{what} was removed or is not part of this chart; reload the chart.")
+
+
+class SignedRecordLocked(PermissionError):
+    """A signed encounter and what it contains are read-only; corrections are amendments."""
+
+    def __init__(self) -> None:
+        super().__init__("This encounter is signed and can no longer be changed; "
+                         "add an amendment instead.")
+
+
+def chart_patient(
+    session: Session, actor: Actor, patient_id: uuid.UUID, *, write: bool = False
+) -> Patient:
+    """The patient row if the actor may read (and with ``write``, change) the chart; binds
+    the actor as author of what the unit of work writes."""
+    require(actor, "chart.read", patient_id=patient_id)
+    if write:
+        require(actor, "chart.write", patient_id=patient_id)
+    patient = readable_patient(session, actor, patient_id)
+    if write:
+        bind_actor(session, actor.user_id)
+    return patient
+
+
+def owned_row(
+    session: Session, model: type[RowT], row_id: uuid.UUID, patient_id: uuid.UUID,
+    what: str = "This entry",
+) -> RowT:
+    """A live row of ``model`` that belongs to the patient, or ``ChartRecordNotFound``."""
+    row = session.get(model, row_id)
+    if (row is None or getattr(row, "patient_id", None) != patient_id
+            or getattr(row, "deleted_at", None) is not None):
+        raise ChartRecordNotFound(what)
+    return row
+
+
+def audit(
+    session: Session, actor: Actor, *, action: str, patient_id: uuid.UUID,
+    resource_type: str, resource_id: uuid.UUID | None = None, reason: str | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """One chart audit entry (``chart.read``, ``chart.write``, ``chart.sign`` …): never the
+    clinical text itself, only what kind of record and which fields."""
+    trail.record(session, seat=actor.seat, actor=actor, action=action,
+                 resource_type=resource_type,
+                 resource_id=None if resource_id is None else str(resource_id),
+                 patient_id=patient_id, reason=reason, changes=changes)
