@@ -13,12 +13,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
-from medtrack_desktop.domain.identity.accounts import count_failed_password
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.mfa import verify_second_factor
 from medtrack_desktop.domain.identity.models import Clinic, User
-from medtrack_desktop.domain.identity.passwords import verify_password
-from medtrack_desktop.store.base import bind_actor, utcnow
+from medtrack_desktop.domain.identity.reauth import confirm_identity
 
 LOCK_REASONS = ("idle", "manual")
 
@@ -53,27 +50,8 @@ def unlock(
     now: datetime | None = None,
 ) -> bool:
     """Check the locked user's own password (and, with two-step sign-in, their code); audit the
-    attempt either way."""
-    user = session.get(User, actor.user_id) if actor.user_id else None
-    valid = verify_password(user.password_hash if user else None, password)
-    locked = user is not None and user.locked_until is not None and user.locked_until > utcnow()
-    refused = (
-        "unknown user" if user is None else "account locked" if locked
-        else "account disabled" if not user.is_active else None if valid else "wrong password"
-    )
-    if refused is None and user is not None and user.mfa_enabled and not (
-        code and verify_second_factor(session, seat=actor.seat, user_id=user.id, code=code,
-                                      now=now)
-    ):
-        refused = "second factor refused"  # the code's own failure is counted and audited
-    trail.record(
-        session, seat=actor.seat, actor=actor, action="workstation.unlock",
-        outcome="failure" if refused else "success", resource_type="workstation",
-        resource_id=str(actor.seat.workstation_id), reason=refused,
-    )
-    if user is not None and refused == "wrong password":
-        count_failed_password(session, actor.seat, user)
-    elif refused is None and user is not None and user.failed_login_attempts:
-        bind_actor(session, user.id)
-        user.failed_login_attempts = 0
-    return refused is None
+    attempt either way (``reauth.confirm_identity``)."""
+    return confirm_identity(
+        session, actor, password=password, code=code, action="workstation.unlock",
+        resource_type="workstation", resource_id=str(actor.seat.workstation_id), now=now,
+    ) is None
