@@ -115,11 +115,12 @@ class Demographics:
 
 
 def clean_text(
-    value: str, label: str, limit: int, errors: dict[str, str], column: str
+    value: str, label: str, limit: int, errors: dict[str, str], column: str, *,
+    multiline: bool = False,
 ) -> str | None:
-    """``value`` trimmed (runs of spaces collapsed, except in notes), None when empty; a
-    problem goes into ``errors[column]`` with the field's ``label``."""
-    text = " ".join(value.split()) if column != "notes" else value.strip()
+    """``value`` trimmed (runs of spaces collapsed, except in notes and ``multiline`` text),
+    None when empty; a problem goes into ``errors[column]`` with the field's ``label``."""
+    text = value.strip() if multiline or column == "notes" else " ".join(value.split())
     if any((unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in _INVISIBLE
            for ch in text):
         errors[column] = f"{label}: remove the control or invisible characters."
