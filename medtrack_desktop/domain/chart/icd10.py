@@ -1,15 +1,16 @@
 """ICD-10-CM codes for the problem list: the whole code set offline, found by code or by words.
 
 The codes come from ``simple-icd-10-cm``, which bundles CMS's tabular list. Importing it parses
-that list (~2.5 s on a clinic workstation), so nothing is loaded until the first call; the UI
-calls ``warm_up()`` on a background thread so a clinician never waits for it. The search index
-is then built once per process and only read afterwards, so any thread may search.
+that list (~3 s of CPU on a 2-core machine, ~190 MB resident) and indexing it takes ~1 s more
+(``python -m benchmarks icd10-search``), so nothing is loaded until the first call; the UI calls
+``warm_up()`` on a background thread so a clinician never waits for it. The index is built once
+per process and only read afterwards, so any thread may search.
 
 How a query reads:
 
-- One code-like chunk ("E11.9", "e119", "E11", "e11.6") finds that code and the codes under it,
-  in code order: the exact code first, then its children as the tabular list orders them. Codes
-  whose description has the chunk as a word ("B12" in "Vitamin B12 …") follow.
+- One code-like chunk ("E11.9", "e119", "E11", "e11.6") finds that code and the codes under it
+  in code order, so the exact code or category comes first. Codes whose description has the
+  chunk as a word ("B12" in "Vitamin B12 …") follow.
 - Otherwise every chunk must start a word of the description, in any order ("diab mell typ 2"),
   or, if it looks like a code, the code ("e11 kidney"); case, accents and punctuation are
   ignored. Word matches come billable first, then the more general (shorter code, then shorter
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from itertools import count, islice
-from operator import itemgetter, not_
+from operator import itemgetter
 from pathlib import Path
 
 from anyascii import anyascii
@@ -112,16 +113,20 @@ class _Index:
 
     A code's id is its place in word-search order (billable, shorter code, shorter description,
     code), so posting lists in id order yield the best matches first and a search stops after
-    ``limit``. ``_texts[i]`` is " <description words>\t<code>", so " " + term in it says that
-    a word starts with the term, and "\t" + term that the code does.
+    ``limit``. ``_texts[i]`` is the description's words, each after a space, then a tab and the
+    code, all folded: " " + term in it says that a word starts with the term, tab + term that
+    the code does.
     """
 
     def __init__(self, *, codes: list[str], descriptions: list[str], billable: list[bool],
                  chapters: list[int]) -> None:
         descriptions = [_tidy(description) for description in descriptions]
         dotless = [code.replace(".", "") for code in codes]
-        order = [row[-1] for row in sorted(zip(map(not_, billable), map(len, dotless),
-                                               map(len, descriptions), codes, count()))]
+        # Word-search order: billable first, then shorter code, shorter description, then code;
+        # a stable sort of the codes in code order by one packed integer (cheaper than tuples).
+        rank = [(not leaf) << 48 | len(code) << 32 | len(description)
+                for leaf, code, description in zip(billable, dotless, descriptions, strict=True)]
+        order = sorted(sorted(range(len(codes)), key=codes.__getitem__), key=rank.__getitem__)
         self._codes = [codes[i] for i in order]
         self._descriptions = [descriptions[i] for i in order]
         self._billable = [billable[i] for i in order]
@@ -197,18 +202,23 @@ class _Index:
             spans.append((size, term, sources))
         spans.sort(key=itemgetter(0))
         _, _, sources = spans[0]
-        words = [" " + term for _, term, _ in spans[1:] if not _CODE_LIKE.fullmatch(term)]
-        codes = [term for _, term, _ in spans[1:] if _CODE_LIKE.fullmatch(term)]
+        # What each other term needs in a candidate's text: a word or (only if it is code-like)
+        # the code starting with it. No text has a line break, so "\n" never matches.
+        needles = [(f" {term}", f"\t{term}" if _CODE_LIKE.fullmatch(term) else "\n")
+                   for _, term, _ in spans[1:]]
         candidates = sources[0] if len(sources) == 1 else heapq.merge(*sources)
         texts = self._texts
         last = -1
-        for i in candidates:
-            if i != last:
-                text = texts[i]
-                if (all(word in text for word in words)
-                        and all(f" {code}" in text or f"\t{code}" in text for code in codes)):
-                    yield i
+        for i in candidates:  # the hot loop of a search with few matches: kept plain
+            if i == last:
+                continue
             last = i
+            text = texts[i]
+            for word, code in needles:
+                if word not in text and code not in text:
+                    break
+            else:
+                yield i
 
 
 def _load() -> _Index:
