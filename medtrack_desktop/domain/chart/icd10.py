@@ -225,8 +225,10 @@ def _load() -> _Index:
     """Read the package's code set (categories and codes; no chapters or blocks) and index it."""
     import simple_icd_10_cm as icd  # slow: parses the tabular list (see the module doc)
 
+    # Chapters are numbered and blocks are ranges ("E08-E13"); the rest are codes. (A block of
+    # one category shares its name, hence the dedup.) Cheaper than is_category_or_subcategory.
     codes = [code for code in dict.fromkeys(icd.get_all_codes(with_dots=True))
-             if icd.is_category_or_subcategory(code)]
+             if code[:1].isalpha() and "-" not in code]
     chapter_of = {code: int(icd.get_ancestors(code)[-1]) for code in codes if len(code) == 3}
     return _Index(codes=codes, descriptions=[icd.get_description(code) for code in codes],
                   billable=[icd.is_leaf(code) for code in codes],
