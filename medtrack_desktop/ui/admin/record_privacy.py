@@ -14,7 +14,7 @@ from medtrack_desktop.domain.patients.access import patient_id_for_mrn
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.patients.privacy_tab import PrivacyTab
-from medtrack_desktop.ui.patients.summary_tab import ServiceCaller
+from medtrack_desktop.ui.service_calls import ServiceCaller
 from medtrack_desktop.ui.workspace import Workspace
 
 

@@ -1,25 +1,13 @@
-"""What the patients module's lists share: service calls as jobs for the task runner, and
-opening a patient picked from a list."""
+"""Opening a patient picked from one of the patients module's lists."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PatientHeader
-from medtrack_desktop.store.engine import Store
-from medtrack_desktop.ui.tasks import Job
 from medtrack_desktop.ui.workspace import Workspace
-
-
-def service_job(store: Store, actor: Actor, service: Callable[..., Any], **kwargs: Any) -> Job:
-    """``service(session, actor, **kwargs)`` as one unit of work, for the task runner."""
-    return lambda _progress, _cancelled: perform(store, actor, service, **kwargs)
 
 
 class PatientPick(QObject):

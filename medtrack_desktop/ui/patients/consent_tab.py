@@ -25,14 +25,9 @@ from medtrack_desktop.domain.patients.consent import (
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.patient_rows import ConsentsTableModel
 from medtrack_desktop.ui.patients.registration_view import choice_combo
-from medtrack_desktop.ui.patients.summary_tab import (
-    FormDialog,
-    ListTabView,
-    PatientCalls,
-    error_text,
-    tab_key,
-)
+from medtrack_desktop.ui.service_calls import PatientCalls, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
+from medtrack_desktop.ui.widgets.list_tab import FormDialog, ListTabView, tab_key
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 

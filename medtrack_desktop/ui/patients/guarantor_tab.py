@@ -36,14 +36,10 @@ from medtrack_desktop.ui.patients.registration_view import (
     editable_combo,
     set_combo_code,
 )
-from medtrack_desktop.ui.patients.summary_tab import (
-    PatientCalls,
-    error_text,
-    invalid_fields,
-    tab_key,
-)
+from medtrack_desktop.ui.service_calls import PatientCalls, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.list_tab import tab_key
 from medtrack_desktop.ui.widgets.text_field import text_field
 from medtrack_desktop.ui.workspace import Changed, Workspace
 

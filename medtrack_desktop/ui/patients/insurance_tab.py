@@ -32,14 +32,9 @@ from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.patient_rows import PoliciesTableModel
 from medtrack_desktop.ui.patients.registration_choices import choice_label
 from medtrack_desktop.ui.patients.registration_view import choice_combo, set_combo_code
-from medtrack_desktop.ui.patients.summary_tab import (
-    FormDialog,
-    ListTabView,
-    PatientCalls,
-    error_text,
-    tab_key,
-)
+from medtrack_desktop.ui.service_calls import PatientCalls, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
+from medtrack_desktop.ui.widgets.list_tab import FormDialog, ListTabView, tab_key
 from medtrack_desktop.ui.widgets.questions import ask
 from medtrack_desktop.ui.widgets.text_field import text_field
 from medtrack_desktop.ui.workspace import Changed, Workspace

@@ -27,13 +27,13 @@ from medtrack_desktop.domain.patients.labels import LabelFacts, label_facts
 from medtrack_desktop.printing.labels import PatientLabel
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.errors import plain_message
-from medtrack_desktop.ui.patients.common import service_job
 from medtrack_desktop.ui.patients.labels_dialog import LabelsDialog
 from medtrack_desktop.ui.patients.merge_dialog import MergeDialog
 from medtrack_desktop.ui.patients.patient_list import PatientList
 from medtrack_desktop.ui.patients.registration import RegistrationDialog
 from medtrack_desktop.ui.patients.search_panel import SearchPanel
 from medtrack_desktop.ui.patients.summary import PatientSummary
+from medtrack_desktop.ui.service_calls import service_job
 from medtrack_desktop.ui.tasks import while_shown
 from medtrack_desktop.ui.workspace import Workspace
 

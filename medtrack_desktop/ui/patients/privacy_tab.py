@@ -28,8 +28,9 @@ from medtrack_desktop.domain.identity.accounts import UserInfo, list_users
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PrivacySettings, privacy_settings, set_privacy
 from medtrack_desktop.ui.context import AppContext
-from medtrack_desktop.ui.patients.summary_tab import PatientCalls, error_text, tab_key
+from medtrack_desktop.ui.service_calls import PatientCalls, error_text
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.list_tab import tab_key
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 

@@ -74,7 +74,7 @@ from medtrack_desktop.ui.patients.registration_view import (
     combo_code,
     set_combo_code,
 )
-from medtrack_desktop.ui.patients.summary_tab import ServiceCaller, error_text
+from medtrack_desktop.ui.service_calls import ServiceCaller, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace

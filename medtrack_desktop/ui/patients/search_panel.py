@@ -25,8 +25,9 @@ from medtrack_desktop.domain.patients.search import (
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
-from medtrack_desktop.ui.patients.common import PatientPick, service_job
+from medtrack_desktop.ui.patients.common import PatientPick
 from medtrack_desktop.ui.patients.search_panel_view import SearchPanelView
+from medtrack_desktop.ui.service_calls import service_job
 from medtrack_desktop.ui.tasks import while_shown
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace

@@ -12,7 +12,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.registry import HistoryEntry, demographic_history
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.patient_rows import HistoryTableModel
-from medtrack_desktop.ui.patients.summary_tab import PatientCalls, error_text
+from medtrack_desktop.ui.service_calls import PatientCalls, error_text
 from medtrack_desktop.ui.widgets.tables import read_only_table
 
 
