@@ -17,6 +17,7 @@ class Changed(enum.Flag):
     """What a command changed; each open view decides whether it must refresh."""
 
     PATIENTS = enum.auto()  # demographics, insurance, consent, merges: lists and searches
+    CHART = enum.auto()  # encounters, notes, vitals, problems, allergies, medications …
 
 
 class Workspace(QObject):

@@ -38,7 +38,8 @@ from medtrack_desktop.domain.chart.models import (
 )
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.models import User
+from medtrack_desktop.domain.identity.models import Role, User, UserRole
+from medtrack_desktop.domain.identity.permissions import require, role_matrix
 from medtrack_desktop.domain.patients.demographics import clean_text
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import new_id, utcnow
@@ -198,8 +199,7 @@ def _clean_header(session: Session, actor: Actor, entered: EncounterInput,
     if not values["reason"] and "reason" not in errors:
         errors["reason"] = "Reason for visit: say why the patient is seen."
     provider_id = entered.provider_id or actor.user_id
-    provider = session.get(User, provider_id) if provider_id else None
-    if provider is None or provider.clinic_id != actor.seat.clinic_id or not provider.is_active:
+    if provider_id not in {provider.id for provider in providers(session, actor)}:
         errors["provider_id"] = "Provider: choose an active provider of this clinic."
     values["provider_id"] = provider_id
     if errors:
@@ -383,6 +383,26 @@ def encounters(
         id=r.id, encounter_type=r.encounter_type, status=r.status, starts_at=r.starts_at,
         provider_name=f"{r.first_name} {r.last_name}", reason=r.reason, amended=r.amended,
     ) for r in rows]
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: uuid.UUID
+    name: str
+
+
+def providers(session: Session, actor: Actor) -> list[Provider]:
+    """The clinic's active users who may sign notes (staff data, not PHI), by name: who an
+    encounter can be for."""
+    require(actor, "chart.read")
+    signers = [name for name, (_text, granted) in role_matrix().items() if "chart.sign" in granted]
+    rows = session.execute(
+        select(User.id, User.first_name, User.last_name).distinct()
+        .join(UserRole, UserRole.user_id == User.id).join(Role, Role.id == UserRole.role_id)
+        .where(User.clinic_id == actor.seat.clinic_id, User.is_active.is_(True),
+               Role.name.in_(signers))
+        .order_by(User.last_name, User.first_name))
+    return [Provider(id=r.id, name=f"{r.first_name} {r.last_name}") for r in rows]
 
 
 def signatures_of(session: Session, record_type: str,

@@ -19,6 +19,7 @@ from medtrack_desktop.domain.chart.encounters import (
     cancel_encounter,
     encounter,
     encounters,
+    providers,
     save_note,
     start_encounter,
 )
@@ -160,3 +161,16 @@ def test_reads_and_writes_are_audited_without_the_clinical_text(
     assert [e.action for e in entries] == ["chart.write", "chart.write", "chart.read"]
     assert entries[1].changes == {"fields": ["subjective"]}
     assert all("Secret" not in repr(e.changes) + repr(e.reason) for e in entries)
+
+
+def test_an_encounter_is_for_one_of_the_clinics_signing_providers(
+    chart_store: Store, clinic: ChartClinic
+) -> None:
+    with chart_store.session() as session:
+        listed = providers(session, clinic.nurse)
+    assert [p.name for p in listed] == ["Jin Kim", "Ana Lee"], "physicians, not the nurse"
+    with pytest.raises(EncounterInvalid) as refused, chart_store.session() as session:
+        start_encounter(session, clinic.physician, patient_id=clinic.patient_id, now=NOW,
+                        entered=EncounterInput(encounter_type="office", starts_at=NOW,
+                                               reason="x", provider_id=clinic.nurse.user_id))
+    assert "provider_id" in refused.value.errors
