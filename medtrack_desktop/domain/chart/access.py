@@ -11,9 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
+from medtrack_desktop.domain.chart.models import Encounter
+from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.access import readable_patient
@@ -75,3 +78,35 @@ def audit(
                  resource_type=resource_type,
                  resource_id=None if resource_id is None else str(resource_id),
                  patient_id=patient_id, reason=reason, changes=changes)
+
+
+def encounter_for_entry(
+    session: Session, *, patient_id: uuid.UUID, encounter_id: uuid.UUID,
+    errors_as: type[FieldsInvalid] = FieldsInvalid,
+) -> Encounter:
+    """The patient's encounter a new entry goes into, if it still takes entries: a signed one
+    raises ``SignedRecordLocked``, a cancelled one ``errors_as`` under "encounter_id".
+
+    On PostgreSQL the row is share-locked, so the encounter cannot be signed between this
+    check and the insert (SQLite has one writer at a time anyway)."""
+    row = session.scalars(
+        select(Encounter).where(Encounter.id == encounter_id).with_for_update(read=True)
+    ).one_or_none()
+    if row is None or row.patient_id != patient_id or row.deleted_at is not None:
+        raise ChartRecordNotFound("This encounter")
+    if row.status == "signed":
+        raise SignedRecordLocked()
+    if row.status == "cancelled":
+        raise errors_as({"encounter_id": "This encounter was cancelled; choose another "
+                                         "encounter or record it without one."})
+    return row
+
+
+def refuse_if_signed(session: Session, encounter_id: uuid.UUID | None) -> None:
+    """``SignedRecordLocked`` when the entry belongs to a signed encounter."""
+    if encounter_id is None:
+        return
+    status = session.scalar(select(Encounter.status).where(Encounter.id == encounter_id)
+                            .with_for_update(read=True))
+    if status == "signed":
+        raise SignedRecordLocked()

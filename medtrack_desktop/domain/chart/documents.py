@@ -26,9 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import (
+    audit,
+    chart_patient,
+    encounter_for_entry,
+    owned_row,
+    refuse_if_signed,
+)
 from medtrack_desktop.domain.chart.models import DOCUMENT_CATEGORIES, Document, DocumentContent
-from medtrack_desktop.domain.chart.vitals import encounter_for_entry, refuse_if_signed
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
@@ -31,9 +30,9 @@ from medtrack_desktop.domain.chart.models import (
     Medication,
     MedicationChange,
 )
+from medtrack_desktop.domain.chart.staff import staff_names, staff_or_name
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.patients.demographics import clean_text
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import new_id, utcnow
@@ -47,36 +46,6 @@ _SNAPSHOT = ("name", "dose", "dose_unit", "route", "frequency", "start_on", "end
 
 class MedicationInvalid(FieldsInvalid):
     """A medication or a change of one that cannot be saved as typed."""
-
-
-# -- people: prescriber here; who gave a vaccine, who performed a procedure --------------------
-
-
-def staff_or_name(
-    session: Session, clinic_id: uuid.UUID, *, user_id: uuid.UUID | None, name: str,
-    label: str, field: str, errors: dict[str, str],
-) -> tuple[uuid.UUID | None, str | None]:
-    """Who acted: a staff user of the clinic (by id), or a typed name for someone outside it
-    (never both); a problem goes into ``errors[field]``."""
-    typed = clean_text(name, label, 200, errors, field)
-    if user_id is None:
-        return None, typed
-    if typed:
-        errors[field] = f"{label}: choose a clinic user or type a name, not both."
-    elif not session.scalar(select(exists().where(
-            User.id == user_id, User.clinic_id == clinic_id, User.patient_id.is_(None)))):
-        errors[field] = f"{label}: not a user of this clinic."
-    return user_id, None
-
-
-def staff_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    """Display names of these users, in one query (the lists show them by name)."""
-    wanted = {user_id for user_id in user_ids if user_id is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(User.id, User.first_name, User.last_name)
-                           .where(User.id.in_(wanted)))
-    return {row.id: f"{row.first_name} {row.last_name}".strip() for row in rows}
 
 
 # -- results ------------------------------------------------------------------------------------

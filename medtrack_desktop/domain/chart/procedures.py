@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from stdnum import verhoeff
 
 from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
-from medtrack_desktop.domain.chart.medications import staff_names, staff_or_name
 from medtrack_desktop.domain.chart.models import PROCEDURE_CODE_SYSTEMS, Procedure
+from medtrack_desktop.domain.chart.staff import staff_names, staff_or_name
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text

@@ -30,13 +30,13 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from medtrack_desktop.domain.chart.access import (
-    ChartRecordNotFound,
-    SignedRecordLocked,
     audit,
     chart_patient,
+    encounter_for_entry,
     owned_row,
+    refuse_if_signed,
 )
-from medtrack_desktop.domain.chart.models import Encounter, VitalSigns
+from medtrack_desktop.domain.chart.models import VitalSigns
 from medtrack_desktop.domain.chart.vital_measures import (
     ADULT_BMI_FROM_AGE,
     SPECS,
@@ -207,41 +207,6 @@ def _vital_set(row: VitalSigns) -> VitalSet:
     return VitalSet(id=row.id, version=row.version, patient_id=row.patient_id,
                     encounter_id=row.encounter_id, taken_at=row.taken_at, note=row.note,
                     recorded_at=row.created_at, recorded_by=row.created_by, **values)
-
-
-# -- encounters ---------------------------------------------------------------------------------
-
-
-def encounter_for_entry(
-    session: Session, *, patient_id: uuid.UUID, encounter_id: uuid.UUID,
-    errors_as: type[FieldsInvalid] = FieldsInvalid,
-) -> Encounter:
-    """The patient's encounter a new entry goes into, if it still takes entries: a signed one
-    raises ``SignedRecordLocked``, a cancelled one ``errors_as`` under "encounter_id".
-
-    On PostgreSQL the row is share-locked, so the encounter cannot be signed between this
-    check and the insert (SQLite has one writer at a time anyway)."""
-    row = session.scalars(
-        select(Encounter).where(Encounter.id == encounter_id).with_for_update(read=True)
-    ).one_or_none()
-    if row is None or row.patient_id != patient_id or row.deleted_at is not None:
-        raise ChartRecordNotFound("This encounter")
-    if row.status == "signed":
-        raise SignedRecordLocked()
-    if row.status == "cancelled":
-        raise errors_as({"encounter_id": "This encounter was cancelled; choose another "
-                                         "encounter or record it without one."})
-    return row
-
-
-def refuse_if_signed(session: Session, encounter_id: uuid.UUID | None) -> None:
-    """``SignedRecordLocked`` when the entry belongs to a signed encounter."""
-    if encounter_id is None:
-        return
-    status = session.scalar(select(Encounter.status).where(Encounter.id == encounter_id)
-                            .with_for_update(read=True))
-    if status == "signed":
-        raise SignedRecordLocked()
 
 
 # -- reading what was typed -------------------------------------------------------------------
