@@ -63,11 +63,7 @@ from medtrack_desktop.domain.patients.registry import (
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.registration_choices import field_label
 from medtrack_desktop.ui.patients.registration_duplicates import DuplicatesDialog
-from medtrack_desktop.ui.patients.registration_photo import (
-    choose_photo_file,
-    prepare_photo,
-    thumbnail,
-)
+from medtrack_desktop.ui.patients.registration_photo import choose_photo_file, prepare_photo
 from medtrack_desktop.ui.patients.registration_view import (
     PHOTO_SIZE,
     RegistrationView,
@@ -77,6 +73,7 @@ from medtrack_desktop.ui.patients.registration_view import (
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
+from medtrack_desktop.ui.widgets.thumbnail import thumbnail
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 ChooseFile = Callable[[QWidget], Path | None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 STORED_SIDE = 800
@@ -54,13 +54,3 @@ def prepare_photo(path: Path) -> bytes:
     buffer.close()
     return data.data()
 
-
-def thumbnail(photo: bytes | None, width: int, height: int) -> QPixmap | None:
-    """``photo`` scaled to fit ``width`` by ``height`` (None: no photo, or unreadable)."""
-    if not photo:
-        return None
-    picture = QPixmap()
-    if not picture.loadFromData(photo):
-        return None
-    return picture.scaled(width, height, Qt.AspectRatioMode.KeepAspectRatio,
-                          Qt.TransformationMode.SmoothTransformation)

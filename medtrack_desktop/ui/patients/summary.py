@@ -25,13 +25,13 @@ from medtrack_desktop.ui.patients.insurance_tab import InsuranceTab
 from medtrack_desktop.ui.patients.privacy_tab import PrivacyTab
 from medtrack_desktop.ui.patients.registration import RegistrationDialog, patient_with_photo
 from medtrack_desktop.ui.patients.registration_choices import choice_label, language_label
-from medtrack_desktop.ui.patients.registration_photo import thumbnail
 from medtrack_desktop.ui.patients.summary_history import HistoryTab
 from medtrack_desktop.ui.patients.summary_tab import PatientTab
 from medtrack_desktop.ui.patients.summary_view import SUMMARY_PHOTO_SIZE, SummaryView
 from medtrack_desktop.ui.service_calls import PatientCalls, error_text
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.patient_bar import age_text
+from medtrack_desktop.ui.widgets.thumbnail import thumbnail
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,15 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from medtrack_desktop import __version__
+from medtrack_desktop.domain.chart.summary import BannerFacts, banner_facts
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PatientHeader
+from medtrack_desktop.domain.patients.registry import get_photo
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.icons import app_icon, icon
 from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.shell.account_dialogs import ChangePasswordDialog, TwoStepSetupDialog
 from medtrack_desktop.ui.shell.patient_opening import PatientOpener
+from medtrack_desktop.ui.tasks import while_shown
 from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
-from medtrack_desktop.ui.workspace import Workspace
+from medtrack_desktop.ui.workspace import Changed, Workspace
 
 
 class MainWindow(QMainWindow):
@@ -62,6 +66,7 @@ class MainWindow(QMainWindow):
                                     parent=self)
         self.workspace = Workspace(self.opener, self)
         self.workspace.sig_patient_changed.connect(self.set_patient)
+        self.workspace.sig_changed.connect(self._data_changed)
         self.workspace.sig_show_module.connect(self.show_module)
         for spec in modules:
             QListWidgetItem(icon(spec.icon), spec.title, self.nav).setToolTip(
@@ -159,6 +164,34 @@ class MainWindow(QMainWindow):
             return
         today = datetime.now(ZoneInfo(self.context.seat.clinic_timezone)).date()
         self.patient_bar.show_patient(patient, today=today)
+        self._read_banner(patient.id)
+
+    def _read_banner(self, patient_id: uuid.UUID) -> None:
+        """The photo, allergies and alerts of the open patient, read off the GUI thread and
+        shown only if that patient is still the open one."""
+        store, actor = self.context.store, self.actor
+
+        def read(_progress: object, _cancelled: object) -> tuple[bytes | None, BannerFacts | None]:
+            with store.session() as session:
+                photo = get_photo(session, actor, patient_id=patient_id) \
+                    if actor.can("patient.read") else None
+                facts = banner_facts(session, actor, patient_id=patient_id) \
+                    if actor.can("chart.read") else None
+            return photo, facts
+
+        def show(result: tuple[bytes | None, BannerFacts | None]) -> None:
+            current = self.workspace.patient
+            if current is not None and current.id == patient_id:
+                self.patient_bar.show_photo(result[0])
+                self.patient_bar.show_facts(result[1])
+
+        self.context.tasks.start("patient.banner", read, on_done=while_shown(self, show),
+                                 on_failed=lambda _error: None)
+
+    def _data_changed(self, changed: Changed) -> None:
+        patient = self.workspace.patient
+        if patient is not None and changed & (Changed.CHART | Changed.PATIENTS):
+            self._read_banner(patient.id)
 
     def show_module(self, key: str) -> None:
         for row, spec in enumerate(self.modules):

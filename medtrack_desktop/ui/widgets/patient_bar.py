@@ -1,8 +1,9 @@
 """The patient context bar every patient-centred view shares (DESIGN §6).
 
-Until a patient is opened it says so. It shows who the open patient is (name, age, sex, MRN) and
-how the record was opened when that matters (restricted, broken glass); the chart issue adds
-allergies and alerts.
+Until a patient is opened it says so. It shows who the open patient is (photo, name, age, sex,
+MRN), how the record was opened when that matters (restricted, broken glass), and — for users
+who read charts — the allergies ("No known allergies" is not "Allergies not recorded") and
+alerts, which the window fills in once they are read.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from datetime import date
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
 
+from medtrack_desktop.domain.chart.summary import BannerFacts
 from medtrack_desktop.domain.patients.access import PatientHeader
+from medtrack_desktop.ui.widgets.thumbnail import thumbnail
+
+PHOTO_SIDE = 36
 
 
 def age_text(born: date, today: date) -> str:
@@ -30,13 +35,23 @@ class PatientContextBar(QFrame):
         self.setAccessibleName("Patient context")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 6, 16, 6)
+        self._photo = QLabel(objectName="patientBarPhoto")
+        self._photo.setFixedSize(PHOTO_SIDE, PHOTO_SIDE)
+        self._photo.setAccessibleName("Patient photo")
+        layout.addWidget(self._photo)
         self._summary = QLabel(objectName="patientBarEmpty")
         self._summary.setAccessibleName("Open patient")
         self._flag = QLabel(objectName="patientBarFlag")
         self._flag.setAccessibleName("Record access")
+        self._allergies = QLabel(objectName="patientBarAllergies")
+        self._allergies.setAccessibleName("Allergies")
+        self._alerts = QLabel(objectName="patientBarFlag")
+        self._alerts.setAccessibleName("Alerts")
         layout.addWidget(self._summary)
         layout.addWidget(self._flag)
         layout.addStretch(1)
+        layout.addWidget(self._allergies)
+        layout.addWidget(self._alerts)
         self.clear()
         self.patient: PatientHeader | None = None
 
@@ -48,11 +63,21 @@ class PatientContextBar(QFrame):
     def flag_text(self) -> str:
         return self._flag.text() if self._flag.isVisibleTo(self) else ""
 
+    @property
+    def allergy_text(self) -> str:
+        return self._allergies.text() if self._allergies.isVisibleTo(self) else ""
+
+    @property
+    def alerts_text(self) -> str:
+        return self._alerts.text() if self._alerts.isVisibleTo(self) else ""
+
     def clear(self) -> None:
         self.patient = None
         self._summary.setObjectName("patientBarEmpty")
         self._summary.setText("No patient selected")
         self._flag.hide()
+        self.show_facts(None)
+        self.show_photo(None)
         self._restyle()
 
     def show_patient(self, patient: PatientHeader, *, today: date) -> None:
@@ -68,6 +93,29 @@ class PatientContextBar(QFrame):
         self._flag.setVisible(flag is not None)
         self._restyle()
 
+    def show_photo(self, photo: bytes | None) -> None:
+        picture = thumbnail(photo, PHOTO_SIDE, PHOTO_SIDE)
+        if picture is None:
+            self._photo.clear()
+        else:
+            self._photo.setPixmap(picture)
+        self._photo.setVisible(picture is not None)
+
+    def show_facts(self, facts: BannerFacts | None) -> None:
+        """The allergies and alerts of the open patient (None: not read, or not for this
+        user)."""
+        if facts is None:
+            self._allergies.hide()
+            self._alerts.hide()
+            return
+        self._allergies.setText(facts.allergy_text)
+        self._allergies.setProperty("state", facts.allergies.state)
+        self._allergies.show()
+        self._alerts.setText(" \u00b7 ".join(facts.alerts))
+        self._alerts.setVisible(bool(facts.alerts))
+        self._restyle()
+
     def _restyle(self) -> None:
-        self._summary.style().unpolish(self._summary)
-        self._summary.style().polish(self._summary)
+        for label in (self._summary, self._allergies):
+            label.style().unpolish(label)
+            label.style().polish(label)

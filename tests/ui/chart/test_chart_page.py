@@ -1,0 +1,123 @@
+"""The chart by keyboard: a physician opens a patient, starts an encounter, writes the note
+(autosaved), signs it with their password; the banner shows the allergies; a signed note is
+read-only and can be amended."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from ui_support import settle
+
+from medtrack_desktop.demo import DEMO_PASSWORD
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.chart.allergies import AllergyInput, save_allergy
+from medtrack_desktop.domain.chart.encounters import encounter
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.chart.module import CHART
+from medtrack_desktop.ui.chart.page import ChartPage
+from medtrack_desktop.ui.chart.sign_dialog import SignDialog
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.modules import ALL_MODULES, modules_for
+from medtrack_desktop.ui.shell.main_window import MainWindow
+from medtrack_desktop.ui.widgets.date_field import clinic_today
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def chart_window(qtbot: QtBot, context: AppContext, actor: Actor,
+                 patient_id: uuid.UUID) -> tuple[MainWindow, ChartPage]:
+    window = MainWindow(context=context, actor=actor, modules=modules_for(actor))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.workspace.open_patient(patient_id)
+    qtbot.waitUntil(lambda: window.patient_bar.patient is not None, timeout=10_000)
+    qtbot.keyClick(window.nav, Qt.Key.Key_3, CTRL)
+    page = window.pages.currentWidget()
+    assert isinstance(page, ChartPage)
+    return window, page
+
+
+def focused() -> object:
+    return QApplication.focusWidget()
+
+
+def reactivate(qtbot: QtBot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def test_the_chart_module_is_for_those_who_read_charts(context: AppContext) -> None:
+    assert ALL_MODULES.index(CHART) == 2 and CHART.shortcut == "Ctrl+3"
+    from demo_users import sign_in
+    assert CHART in modules_for(sign_in(context.store, "nurse"))
+    assert CHART not in modules_for(sign_in(context.store, "frontdesk"))
+
+
+def test_a_physician_writes_and_signs_a_note_by_keyboard_and_the_banner_shows_allergies(
+    qtbot: QtBot, context: AppContext, physician: Actor, patient_id: uuid.UUID,
+) -> None:
+    perform(context.store, physician, save_allergy, patient_id=patient_id,
+            today=clinic_today(context.seat),
+            allergy=AllergyInput(allergen="Sulfa drugs", reaction="Rash", severity="severe"))
+    window, page = chart_window(qtbot, context, physician, patient_id)
+    qtbot.waitUntil(lambda: "Sulfa drugs" in window.patient_bar.allergy_text, timeout=10_000)
+    assert window.patient_bar.alerts_text == "Severe allergy: Sulfa drugs"
+    qtbot.waitUntil(lambda: page.summary.summary is not None, timeout=10_000)
+    assert "Sulfa drugs (severe)" in page.summary.view.safety.text()
+
+    page.tab_widget.setCurrentWidget(page.encounters.view)
+    tab = page.encounters
+    settle(qtbot, context)
+    tab.list.table.setFocus()
+    qtbot.keyClick(tab.list.table, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: tab.dialog is not None and tab.dialog.isVisible(), timeout=10_000)
+    dialog = tab.dialog
+    qtbot.waitUntil(lambda: dialog.reason.hasFocus(), timeout=5_000)
+    qtbot.keyClicks(dialog.reason, "Cough for two weeks")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    editor = tab.editor
+    qtbot.waitUntil(lambda: editor.detail is not None and tab.model.rowCount() == 1,
+                    timeout=10_000)
+    reactivate(qtbot, window)  # the offscreen platform gives the window back no focus
+    qtbot.waitUntil(lambda: editor.view.sections["subjective"].hasFocus(), timeout=5_000)
+    qtbot.keyClicks(focused(), "Dry cough, no fever.")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), "Lungs clear.")
+    qtbot.waitUntil(lambda: editor.view.saved.text() == "Saved", timeout=10_000)
+    with context.store.session() as session:
+        saved = encounter(session, physician, encounter_id=editor.detail.id)
+    assert (saved.note.subjective, saved.note.objective, saved.status) == (
+        "Dry cough, no fever.", "Lungs clear.", "in_progress"), "autosaved"
+
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: isinstance(getattr(editor, "dialog", None), SignDialog)
+                    and editor.dialog.isVisible(), timeout=10_000)
+    sign = editor.dialog
+    qtbot.waitUntil(lambda: sign.password.hasFocus(), timeout=5_000)
+    qtbot.keyClicks(sign.password, "wrong password")
+    qtbot.keyClick(sign.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sign.problem.isVisible(), timeout=10_000)
+    assert "not correct" in sign.problem.text() and sign.password.text() == ""
+    qtbot.keyClicks(sign.password, DEMO_PASSWORD)
+    qtbot.keyClick(sign.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editor.detail is not None and editor.detail.status == "signed",
+                    timeout=10_000)
+    reactivate(qtbot, window)
+    qtbot.waitUntil(lambda: "Electronically signed by" in editor.view.signature.text(),
+                    timeout=10_000)
+    assert editor.view.sections["subjective"].isReadOnly()
+    assert not editor.view.sign.isVisible() and editor.view.amend.isVisible()
+    qtbot.waitUntil(lambda: tab.model.rows and tab.model.rows[0].status == "signed",
+                    timeout=10_000)
+    if os.environ.get("MEDTRACK_SCREENSHOTS"):
+        window.grab().save("/tmp/chart-signed.png")
+    window.close()
+    settle(qtbot, context)
