@@ -51,6 +51,10 @@ _LISTED = (
     Patient.phone_mobile, Patient.phone_work, Patient.restricted, Patient.deceased,
 )
 _GROUPED_UP_TO = 20_000  # index rows a word may cover for the grouped plan (see below)
+# Rows of the narrowest word the joined plan walks at most: two broad, partly typed words
+# that meet rarely ("rob tyr" among a million patients) list what the first few thousand of
+# the narrower word's patients hold, rather than probing every one of them (seconds).
+_WALKED_AT_MOST = 4_000
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 # month/day/year with slashes, hyphens or dots; a 2-digit year only with slashes ("3/4/70")
 _US_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|(?<=/)\d{2})$")
@@ -191,9 +195,10 @@ def _term_candidates(
     plans chosen by how many index rows the words cover: when every word is narrow, read each
     word's rows once and keep the patients that have them all (grouped); when one is broad
     ("smit j"), walk the narrowest word and look each patient's other words up (joined),
-    which stops at the first ``wanted`` found. A join driven by a narrow word whose matches
-    are rare would probe every one of its rows; a grouping over a broad word would read all
-    of it."""
+    which stops at the first ``wanted`` found or after ``_WALKED_AT_MOST`` rows. A join
+    driven by a narrow word whose matches are rare would probe every one of its rows; a
+    grouping over a broad word would read all of it. When the ``full`` terms found some
+    patients and a word is broad, they are the answer: the rest would rank below them."""
     terms = PatientSearchTerm
     if query.birth_date is not None:  # a date of birth narrows most: check its few patients
         return list(session.scalars(select(Patient.id).where(
@@ -208,7 +213,12 @@ def _term_candidates(
         return found
     sizes = {word: _range_size(session, actor, word) for word in query.words}
     ordered = sorted(query.words, key=lambda word: (sizes[word], -len(word)))
-    if max(sizes.values()) <= _GROUPED_UP_TO:
+    broad = max(sizes.values()) > _GROUPED_UP_TO
+    if found and broad:
+        # Whole-name matches outrank whatever else the words prefix; walking a broad word
+        # for the rest would probe tens of thousands of rows for a few lower lines.
+        return found
+    if not broad:
         matches = [term_prefix(terms.term, word) for word in ordered]
         statement = select(terms.patient_id).where(
             terms.clinic_id == actor.seat.clinic_id, terms.field.in_(_SEARCHED),
@@ -216,11 +226,13 @@ def _term_candidates(
                 func.max(case((match, 1), else_=0)) == 1 for match in matches)))
     else:
         driving = aliased(terms)
-        statement = select(driving.patient_id).where(
-            driving.clinic_id == actor.seat.clinic_id, _word_match(driving, ordered[0]))
+        walked = select(driving.patient_id.label("patient_id")).where(
+            driving.clinic_id == actor.seat.clinic_id, _word_match(driving, ordered[0])
+        ).limit(_WALKED_AT_MOST).subquery()
+        statement = select(walked.c.patient_id)
         for word in ordered[1:]:
             other = aliased(terms)
-            statement = statement.join(other, and_(other.patient_id == driving.patient_id,
+            statement = statement.join(other, and_(other.patient_id == walked.c.patient_id,
                                                    term_prefix(other.term, word)))
     return list(dict.fromkeys([*found, *session.scalars(statement.distinct().limit(wanted))]))
 
@@ -284,9 +296,12 @@ def search_patients(
     if parsed.ssn_digits is not None:
         ssn_ids = set(_ssn_candidates(session, actor, parsed.ssn_digits, wanted))
         ids.extend(ssn_ids)
-    if parsed.words:
+    # SSN matches rank first: with a page of them, phones or MRNs that merely start with the
+    # same digits would never show, so they are not looked for.
+    crowded = len(ssn_ids) >= limit
+    if parsed.words and not crowded:
         ids.extend(_term_candidates(session, actor, parsed, wanted, limit))
-    elif parsed.birth_date is not None:
+    elif parsed.birth_date is not None and not parsed.words:
         ids.extend(session.scalars(select(Patient.id).where(
             Patient.clinic_id == actor.seat.clinic_id, Patient.deleted_at.is_(None),
             Patient.date_of_birth == parsed.birth_date).limit(wanted)))

@@ -296,3 +296,26 @@ def test_showing_the_recently_opened_patients_is_audited(demo_store: Store) -> N
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "patient.search")
                                 .order_by(AuditEntry.seq.desc())).first()
     assert entry is not None and (entry.reason, entry.changes) == ("recent", {"results": 1})
+
+
+def test_a_page_of_ssn_matches_is_not_diluted_by_phone_or_mrn_prefixes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four digits that end a page's worth of SSNs list those patients and do not look for
+    phones or MRNs starting with them (they would rank below every SSN match anyway)."""
+    with store.session() as session:
+        seat = initialize_workstation(session, clinic_name="SSN Clinic", workstation_name="F1")
+    actor = Actor.system(seat, name="test")
+    with store.session() as session:
+        for n in range(26):
+            register_patient(session, actor, today=TODAY, demographics=Demographics(
+                last_name=f"Holder{chr(97 + n)}", first_name="Sam", sex="female",
+                date_of_birth=date(1980, 1, 1), ssn=f"{100 + n:03d}-45-6789"))
+
+    def no_term_search(*_args: object) -> list[object]:
+        raise AssertionError("looked for phones and MRNs too")
+
+    monkeypatch.setattr(search_module, "_term_candidates", no_term_search)
+    found = search(store, actor, "6789")
+    assert len(found) == 25 and {m.matched_on for m in found} == {"ssn"}
+    assert found[0].last_name == "Holdera"
