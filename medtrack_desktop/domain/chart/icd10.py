@@ -39,6 +39,7 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -436,8 +437,8 @@ def _read_cache(path: Path, package_version: str) -> _Index | None:
 
 
 def _write_cache(path: Path, payload: bytes) -> None:
-    """Write atomically (a reader sees no file, the old one or the whole new one); a failure
-    only costs the next start another extraction."""
+    """Write atomically (a reader sees no file, the old one or the whole new one), then drop
+    the files of other package versions or years; a failure only costs another extraction."""
     tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -451,6 +452,11 @@ def _write_cache(path: Path, payload: bytes) -> None:
                      path, exc)
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+        return
+    for other in path.parent.glob("icd10cm-*.index"):  # an earlier version's, ~20 MB each
+        if other != path:
+            with suppress(OSError):  # open elsewhere (Windows) or gone: next time
+                other.unlink()
 
 
 def _load(directory: Path | None = None, *,

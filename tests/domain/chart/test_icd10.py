@@ -187,11 +187,14 @@ def test_a_cache_of_another_package_version_is_not_read(
     calls: list[int] = []
     icd10._load(tmp_path, extract=_counting(lambda: payload, calls))
     assert calls == [1] and cache_file.read_bytes() == payload
-    # After an upgrade the new version has a file of its own; the old one is not looked at.
+    # After an upgrade the new version has a file of its own; the old one is not read, and
+    # goes once the new one is written. Other files in the dir are left alone.
+    (tmp_path / "other.txt").write_text("not ours")
     monkeypatch.setattr(icd10, "_package_version", lambda: "99.0.0")
     icd10._load(tmp_path, extract=_counting(lambda: icd10._encode(index, "99.0.0"), calls))
     assert calls == [1, 1]
-    assert icd10._cache_file(tmp_path, "99.0.0").exists() and cache_file.exists()
+    assert sorted(tmp_path.iterdir()) == sorted([icd10._cache_file(tmp_path, "99.0.0"),
+                                                 tmp_path / "other.txt"])
 
 
 def test_a_cache_made_by_other_code_is_not_read(tmp_path: Path, payload: bytes,
