@@ -37,16 +37,8 @@ from medtrack_desktop.domain.chart.problems import (
     save_problem,
 )
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import (
-    ChartListTab,
-    code_combo,
-    day,
-    label,
-    plural,
-    set_code,
-    stretch_column,
-    text_area,
-)
+from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code, stretch_column
+from medtrack_desktop.ui.chart.chart_tab_parts import code_combo, code_label, day, text_area
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.errors import plain_message
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
@@ -72,7 +64,7 @@ def billable_text(billable: bool | None) -> str:
 class ProblemsModel(RowsTableModel[ProblemEntry]):
     def __init__(self) -> None:
         super().__init__((
-            Column("Status", lambda p: label(p.status)),
+            Column("Status", lambda p: code_label(p.status)),
             Column("Code", lambda p: p.code or "",
                    lambda p: p.code_system if p.code else "Free text: no code"),
             Column("Problem", lambda p: p.title, lambda p: p.notes or ""),
@@ -354,55 +346,52 @@ class ProblemsTab(ChartListTab):
     def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
                  confirm: Confirm = ask) -> None:
         add = QPushButton("&Add problem\u2026")
-        edit = QPushButton("&Edit problem\u2026")
-        remove = QPushButton("&Remove (entered in error)")
+        change = QPushButton("&Change problem\u2026")
+        remove = QPushButton("Re&move\u2026")
         super().__init__(context, actor, workspace, name="Problems", model=ProblemsModel(),
-                         confirm=confirm, writes=(
-            (add, "Ins", "Add a problem (Insert)"),
-            (edit, "F2", "Change the selected problem (Enter or F2)"),
-            (remove, "Del", "Take the selected problem off the list as entered in error "
-                            "(Delete)"),
-        ))
-        self.add, self.edit, self.remove = add, edit, remove
-        self.add.clicked.connect(self.add_problem)
-        self.edit.clicked.connect(self.edit_problem)
-        self.remove.clicked.connect(self.remove_problem)
-        self.view.table.activated.connect(lambda _index: self.edit.click())
-        stretch_column(self.view.table, 2)  # the title: long ICD-10-CM descriptions elide
+                         buttons=[add, change, remove], confirm=confirm)
+        self.add, self.change, self.remove = add, change, remove
+        self.write_button(add, "Ins", "Add a problem (Insert)", self.add_problem)
+        self.write_button(change, "F2", "Change the selected problem (Enter or F2)",
+                          self.change_problem)
+        self.write_button(remove, "Del", "Take the selected problem off the list, entered in "
+                                         "error (Delete)", self.remove_problem)
+        self.list.table.activated.connect(lambda _index: self.change.click())
+        stretch_column(self.list.table, 2)  # the title: long ICD-10-CM descriptions elide
         self.update_buttons()
 
-    def refresh(self) -> None:
-        self.load("chart.problems", problems, doing="load the problems", on_done=self._loaded)
+    def load(self) -> None:
+        self.calls.start("chart.problems", problems, on_done=self._loaded,
+                         on_failed=self.failed("load the problems"))
 
     def _loaded(self, rows: list[ProblemEntry]) -> None:
-        self.show_rows(rows)
         current = sum(1 for row in rows if row.current)
         past = f", {len(rows) - current} past" if len(rows) > current else ""
-        self.view.status.setText(f"{plural(current, 'current problem')}{past}" if rows
-                                 else "No problems recorded.")
+        self.show_rows(rows, f"{plural(current, 'current problem')}{past}" if rows
+                       else "No problems recorded.")
 
     def update_buttons(self) -> None:
         chosen = self.selected() is not None
         self.add.setEnabled(self.may_write and self.calls.patient_id is not None)
-        self.edit.setEnabled(self.may_write and chosen)
+        self.change.setEnabled(self.may_write and chosen)
         self.remove.setEnabled(self.may_write and chosen)
 
     def add_problem(self) -> None:
         if self.add.isEnabled():
             self._open_form(None)
 
-    def edit_problem(self) -> None:
-        if self.edit.isEnabled() and (problem := self.selected()) is not None:
+    def change_problem(self) -> None:
+        if self.change.isEnabled() and (problem := self.selected()) is not None:
             self._open_form(problem)
 
     def _open_form(self, problem: ProblemEntry | None) -> None:
-        dialog = ProblemDialog(ServiceCaller(self.context, self.actor, self.view), self.today,
+        dialog = ProblemDialog(ServiceCaller(self.context, self.actor, self.list), self.today,
                                "New problem" if problem is None else "Change problem",
-                               self.view)
+                               self.list)
         if problem is not None:
             dialog.fill(problem)
-        self.open_dialog(dialog, lambda: self._submit(dialog, problem))
-        (dialog.search.edit if problem is None else dialog.status).setFocus()
+        self.open_form(dialog, lambda: self._submit(dialog, problem),
+                       dialog.search.edit if problem is None else dialog.status)
 
     def _submit(self, dialog: ProblemDialog, problem: ProblemEntry | None) -> None:
         entered, errors = dialog.entered()
@@ -413,17 +402,16 @@ class ProblemsTab(ChartListTab):
         self.calls.start("chart.problem.save", save_problem, problem=entered, today=self.today(),
                          problem_id=None if problem is None else problem.id,
                          version=None if problem is None else problem.version,
-                         on_done=lambda _saved: self.changed(dialog),
+                         on_done=lambda _saved: self.saved(dialog),
                          on_failed=self.refused(dialog, doing="save the problem"))
 
     def remove_problem(self) -> None:
-        problem = self.selected()
-        if problem is None or not self.remove.isEnabled() or not self.confirm(
-            self.view, "Remove problem",
-            f"Take \u201c{problem.title}\u201d off the problem list as entered in error? "
-            "The record keeps it as removed.",
-        ):
+        problem: ProblemEntry | None = self.selected()
+        if problem is None or not self.remove.isEnabled():
             return
-        self.calls.start("chart.problem.remove", remove_problem, problem_id=problem.id,
-                         version=problem.version, on_done=lambda _none: self.changed(),
-                         on_failed=self.failed("remove the problem"))
+        self.remove_entry(
+            title="Remove problem",
+            question=f"Take \u201c{problem.title}\u201d off the problem list as entered in "
+                     "error? It stays in the record as removed.",
+            name="chart.problem.remove", service=remove_problem, doing="remove the problem",
+            problem_id=problem.id, version=problem.version)

@@ -14,8 +14,9 @@ from ui_support import settle
 
 from medtrack_desktop.paths import resource
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.workspace import Changed, Workspace
 
-TIMEOUT = 15_000  # the first code search of a run loads the code set
+TIMEOUT = 60_000  # the first code search on a machine extracts the code set (seconds)
 
 
 class ListView(Protocol):
@@ -49,8 +50,12 @@ def focused() -> QWidget:
     return widget
 
 
-def show_tab(qtbot: QtBot, context: AppContext, tab: Tab, patient_id: uuid.UUID) -> None:
-    """The tab in a window of its own (styled as in the app), showing the patient's list."""
+def show_tab(qtbot: QtBot, context: AppContext, tab: Tab, workspace: Workspace,
+             patient_id: uuid.UUID) -> None:
+    """The tab in a window of its own (styled as in the app), showing the patient's list and
+    reloaded after each change, as the chart page does."""
+    workspace.sig_changed.connect(
+        lambda changed: tab.refresh() if Changed.CHART in changed else None)
     view = tab.view
     assert isinstance(view, QWidget)
     qtbot.addWidget(view)

@@ -41,7 +41,7 @@ def _tab(qtbot: QtBot, context: AppContext, physician: Actor, patient_id: uuid.U
     announced: list[Changed] = []
     workspace.sig_changed.connect(announced.append)
     tab = ProblemsTab(context, physician, workspace, confirm=answers or Answers())
-    show_tab(qtbot, context, tab, patient_id)
+    show_tab(qtbot, context, tab, workspace, patient_id)
     return tab, announced
 
 
@@ -63,7 +63,7 @@ def test_a_coded_problem_found_by_words_and_picked_by_keyboard(
 ) -> None:
     tab, announced = _tab(qtbot, context, physician, patient_id)
     assert tab.view.status.text() == "No problems recorded."
-    assert tab.add.isVisible() and not tab.edit.isEnabled()
+    assert tab.add.isVisible() and not tab.change.isEnabled()
 
     form = _form(qtbot, tab, Qt.Key.Key_Insert)
     search = form.search
