@@ -29,6 +29,15 @@ DEMO_TODAY = date(2026, 11, 25)
 DEMO_PATIENTS = 40
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _icd10_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ICD-10-CM index cache in a session temp dir, never ~/.cache (made once per run)."""
+    directory = tmp_path_factory.mktemp("icd10-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDTRACK_CACHE_DIR", str(directory))
+        yield directory
+
+
 @pytest.fixture
 def db_key() -> bytes:
     return secrets.token_bytes(32)

@@ -26,6 +26,7 @@ from medtrack_desktop.domain.chart.encounters import (
     NoteDraft,
     RosEntry,
     SignatureInfo,
+    add_clinical_note,
     cancel_encounter,
     encounter,
     save_note,
@@ -44,7 +45,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation_lock import lock_settings
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.ui.chart.encounter_editor_view import EncounterEditorView
-from medtrack_desktop.ui.chart.sign_dialog import MEANING_LABELS, SignDialog
+from medtrack_desktop.ui.chart.sign_dialog import MEANING_LABELS, ClinicalNoteDialog, SignDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -93,6 +94,7 @@ class EncounterEditor(QObject):
         self.view.amend.clicked.connect(self.amend)
         self.view.verify.clicked.connect(self.verify)
         self.view.cancel_visit.clicked.connect(self.cancel)
+        self.view.add_note.clicked.connect(self.add_clinical_note)
         self.view.version.activated.connect(self._version_chosen)
         QShortcut(QKeySequence("Ctrl+Shift+S"), self.view, self.sign)
         QShortcut(QKeySequence("Ctrl+S"), self.view, self.save_now)
@@ -215,6 +217,7 @@ class EncounterEditor(QObject):
                                    and not any(v.status == "draft" for v in self.versions))
         self.view.verify.setVisible(signed)
         self.view.cancel_visit.setVisible(writable and detail is not None and detail.editable)
+        self.view.add_note.setVisible(writable and detail is not None and detail.editable)
         self.view.print.setVisible(detail is not None)
         self.view.version.setEnabled(len(self.versions) > 1)
 
@@ -389,6 +392,28 @@ class EncounterEditor(QObject):
             "chart.cancel", cancel_encounter, encounter_id=detail.id, reason=reason,
             version=self._version, on_done=cancelled,
             on_failed=self._failed("cancel the encounter")))
+
+    def add_clinical_note(self) -> None:
+        detail = self.detail
+        if detail is None or not self.view.add_note.isVisible():
+            return
+        dialog = ClinicalNoteDialog(self.view)
+
+        def added(_note: object) -> None:
+            dialog.accept()
+            self.reload()
+
+        def submit() -> None:
+            dialog.set_busy(True)
+            self.calls.start(
+                "chart.note.add", add_clinical_note, encounter_id=detail.id,
+                note_type=dialog.note_type.currentData(), title=dialog.title.text(),
+                body=dialog.body.toPlainText(), on_done=added,
+                on_failed=lambda error: dialog.refused(error, doing="add the note"))
+
+        dialog.sig_submit.connect(submit)
+        self.dialog = dialog
+        dialog.open()
 
     def _failed(self, doing: str) -> Callable[[Exception], None]:
         def show(error: Exception) -> None:

@@ -94,9 +94,12 @@ class EncounterEditorView(QWidget):
         self.verify = QPushButton("&Verify signature")
         self.print = QPushButton("Visit s&ummary\u2026")
         self.cancel_visit = QPushButton("Cancel encounter\u2026")
+        self.add_note = QPushButton("Add &note\u2026")
+        self.add_note.setToolTip("A nursing, telephone, procedure … note in this encounter")
         actions = QHBoxLayout()
         actions.addWidget(self.saved, 1)
-        for button in (self.cancel_visit, self.verify, self.print, self.amend, self.sign):
+        for button in (self.cancel_visit, self.add_note, self.verify, self.print, self.amend,
+                       self.sign):
             button.setAutoDefault(False)
             actions.addWidget(button)
 

@@ -1,11 +1,12 @@
-"""Signing a note: the signer types their password again (and a code from their authenticator
-when they use two-step sign-in) and says what the signature means (21 CFR 11.50)."""
+"""The encounter editor's small forms: signing a note — the signer types their password again
+(and a code from their authenticator when they use two-step sign-in) and says what the
+signature means (21 CFR 11.50) — and adding a clinical note of another kind."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from medtrack_desktop.domain.chart.models import SIGNATURE_MEANINGS
+from medtrack_desktop.domain.chart.models import NOTE_TYPES, SIGNATURE_MEANINGS
 from medtrack_desktop.ui.widgets.list_tab import FormDialog
 
 MEANING_LABELS = {"authorship": "Author of this note", "review": "Reviewed",
@@ -44,3 +45,18 @@ class SignDialog(FormDialog):
         self.code.clear()
         self.set_problem(message)
         self.password.setFocus()
+
+
+class ClinicalNoteDialog(FormDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Add a note", "Add note", parent)
+        self.note_type = QComboBox()
+        for value in NOTE_TYPES:
+            self.note_type.addItem(value.capitalize(), value)
+        self.title = QLineEdit()
+        self.title.setMaxLength(200)
+        self.body = QPlainTextEdit()
+        self.body.setTabChangesFocus(True)
+        self.add_row("note_type", "&Kind:", self.note_type)
+        self.add_row("title", "&Title:", self.title)
+        self.add_row("body", "&Note:", self.body)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -119,5 +120,37 @@ def test_a_physician_writes_and_signs_a_note_by_keyboard_and_the_banner_shows_al
                     timeout=10_000)
     if os.environ.get("MEDTRACK_SCREENSHOTS"):
         window.grab().save("/tmp/chart-signed.png")
+    window.close()
+    settle(qtbot, context)
+
+
+def test_a_nurse_adds_a_nursing_note_but_cannot_sign(
+    qtbot: QtBot, context: AppContext, nurse: Actor, physician: Actor, patient_id: uuid.UUID,
+) -> None:
+    from medtrack_desktop.domain.chart.encounters import EncounterInput, start_encounter
+    from medtrack_desktop.domain.chart.encounters import encounter as read_encounter
+
+    visit = perform(context.store, nurse, start_encounter, patient_id=patient_id,
+                    entered=EncounterInput(encounter_type="office", reason="BP check",
+                                           starts_at=datetime.now(UTC),
+                                           provider_id=physician.user_id))
+    window, page = chart_window(qtbot, context, nurse, patient_id)
+    page.tab_widget.setCurrentWidget(page.encounters.view)
+    editor = page.encounters.editor
+    qtbot.waitUntil(lambda: page.encounters.model.rowCount() == 1, timeout=10_000)
+    page.encounters.list.table.selectRow(0)
+    qtbot.waitUntil(lambda: editor.detail is not None and editor.detail.id == visit.id,
+                    timeout=10_000)
+    assert not editor.view.sign.isVisible() and editor.view.add_note.isVisible()
+    editor.view.add_note.click()
+    dialog = editor.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.title.setText("Intake")
+    dialog.body.setPlainText("BP 150/95 left arm, seated.")
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: "Intake" in editor.view.notes.text(), timeout=10_000)
+    with context.store.session() as session:
+        notes = read_encounter(session, nurse, encounter_id=visit.id).clinical_notes
+    assert [(n.note_type, n.title) for n in notes] == [("progress", "Intake")]
     window.close()
     settle(qtbot, context)
