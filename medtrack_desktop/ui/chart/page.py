@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStackedLayout, QTabWidget, QWidget
 
+from medtrack_desktop.domain.chart import icd10
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PatientHeader
 from medtrack_desktop.ui.chart.encounters_tab import EncountersTab
@@ -36,6 +37,9 @@ class ChartPage(QWidget):
         self.tab_widget.currentChanged.connect(self._tab_shown)
         workspace.sig_patient_changed.connect(self.show_patient)
         workspace.sig_changed.connect(self._changed)
+        if not icd10.is_ready():  # coded problems and the code search need the code set
+            context.tasks.start("icd10.warm_up", lambda _progress, _cancelled: icd10.warm_up(),
+                                on_failed=lambda _error: None)
         self.show_patient(workspace.patient)
 
     def show_patient(self, patient: PatientHeader | None) -> None:
