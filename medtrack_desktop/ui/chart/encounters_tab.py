@@ -125,6 +125,9 @@ class EncountersTab(QObject):
         tab_key(self.list, "Ins", self.new.click)
         self.new.clicked.connect(self.start_new)
         self.more.clicked.connect(self.load_older)
+        bar = self.list.table.verticalScrollBar()
+        bar.valueChanged.connect(lambda value: self.load_older()
+                                 if value == bar.maximum() and self.more.isEnabled() else None)
         self.list.table.selectionModel().currentRowChanged.connect(self._picked)
         self.editor.sig_changed.connect(self.refresh)
 
@@ -142,8 +145,10 @@ class EncountersTab(QObject):
                          on_failed=self._failed)
 
     def load_older(self) -> None:
+        """The next page of older encounters (also when the list is scrolled to its end)."""
         rows = self.model.rows
-        if rows:
+        if rows and self.more.isEnabled():
+            self.more.setEnabled(False)  # one page at a time
             self.calls.start("chart.timeline", encounters, limit=PAGE,
                              before=rows[-1].starts_at, on_done=self._more_loaded,
                              on_failed=self._failed)

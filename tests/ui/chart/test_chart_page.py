@@ -154,3 +154,30 @@ def test_a_nurse_adds_a_nursing_note_but_cannot_sign(
     assert [(n.note_type, n.title) for n in notes] == [("progress", "Intake")]
     window.close()
     settle(qtbot, context)
+
+
+def test_the_timeline_loads_older_encounters_when_scrolled_to_its_end(
+    qtbot: QtBot, context: AppContext, physician: Actor, patient_id: uuid.UUID,
+) -> None:
+    from datetime import timedelta
+
+    from medtrack_desktop.domain.chart.encounters import EncounterInput, start_encounter
+
+    now = datetime.now(UTC)
+    with context.store.session() as session:
+        for day in range(60):
+            start_encounter(session, physician, patient_id=patient_id, now=now,
+                            entered=EncounterInput(encounter_type="follow_up",
+                                                   reason=f"Visit {day}",
+                                                   starts_at=now - timedelta(days=day)))
+    window, page = chart_window(qtbot, context, physician, patient_id)
+    page.tab_widget.setCurrentWidget(page.encounters.view)
+    tab = page.encounters
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 50, timeout=10_000)
+    bar = tab.list.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: tab.model.rowCount() >= 60, timeout=10_000)
+    assert [row.reason for row in tab.model.rows][-1] == "Visit 59"
+    assert not tab.more.isEnabled()
+    window.close()
+    settle(qtbot, context)
