@@ -177,7 +177,7 @@ def test_the_timeline_loads_older_encounters_when_scrolled_to_its_end(
     bar = tab.list.table.verticalScrollBar()
     bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: tab.model.rowCount() >= 60, timeout=10_000)
-    assert [row.reason for row in tab.model.rows][-1] == "Visit 59"
+    assert "Visit 59" in [row.reason for row in tab.model.rows]
     assert not tab.more.isEnabled()
     window.close()
     settle(qtbot, context)
