@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHeaderView, QPlainTextEdit, QPushButton, QWidget
 
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.encounters import Provider
@@ -138,6 +138,12 @@ class ChartTab(QObject):
         button.setVisible(self.may_write)
         button.clicked.connect(slot)
         tab_key(self.list, key, button.click)
+
+    def stretch_column(self, column: int) -> None:
+        """Give the room left to ``column`` (a title) rather than to the last one."""
+        header = self.list.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
     # -- the list ----------------------------------------------------------------------------
 
