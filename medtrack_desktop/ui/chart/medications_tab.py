@@ -85,7 +85,7 @@ class MedicationsModel(RowsTableModel[MedicationEntry]):
             Column("Medication", lambda m: m.name, lambda m: m.instructions or ""),
             Column("Dose", lambda m: dose_text(m.dose, m.dose_unit)),
             Column("Route", lambda m: code_label(m.route or "")),
-            Column("Frequency", lambda m: m.frequency or ""),
+            Column("Frequency", lambda m: m.frequency or "", lambda m: m.frequency or ""),
             Column("Started", lambda m: day(m.start_on)),
             Column("Ended", lambda m: day(m.end_on)),
             Column("Status", lambda m: code_label(m.status), lambda m: m.status_reason or ""),
@@ -237,7 +237,7 @@ class MedicationsTab(ChartListTab):
         self.read_button(history, "Every change of the selected medication",
                          self.show_history)
         self.list.table.activated.connect(lambda _index: self._activated())
-        stretch_column(self.list.table, 0)  # the name
+        stretch_column(self.list.table, 3)  # the frequency ("every 4 to 6 hours as needed …")
         self.update_buttons()
 
     def load(self) -> None:

@@ -107,12 +107,9 @@ class CodeList(QTreeWidget):
         return handled
 
     def _fit(self) -> None:
-        measure = None if self.topLevelItemCount() else QTreeWidgetItem(["E11.9", "Yes"])
-        if measure is not None:
-            self.addTopLevelItem(measure)
+        self.insertTopLevelItem(0, QTreeWidgetItem(["E11.9", "Yes"]))  # uniform rows: measure one
         row = self.sizeHintForRow(0)
-        if measure is not None:
-            self.takeTopLevelItem(0)
+        self.takeTopLevelItem(0)
         self.setFixedHeight(self.header().sizeHint().height() + row * self._rows
                             + 2 * self.frameWidth())
 
@@ -150,8 +147,7 @@ class CodeSearch(QObject):
         self._timer.timeout.connect(self.search_now)
         self._sent = 0  # the number of the latest search sent
         self._shown: str | None = ""  # the text whose results are in the list
-        self._warming = False
-        self._warmed = False
+        self._warming = self._warmed = False
         self.edit.textChanged.connect(lambda _text: self._timer.start())
         self.edit.installEventFilter(self)
         self.list.itemActivated.connect(lambda _item, _column: self.pick())
@@ -254,9 +250,9 @@ class CodeSearch(QObject):
         for code in found:
             item = QTreeWidgetItem([code_line(code), billable_text(code.billable)])
             item.setData(0, Qt.ItemDataRole.UserRole, code)
-            tip = code_line(code) if code.billable else f"{code_line(code)}\n{NOT_BILLABLE}"
-            item.setToolTip(0, tip)
-            item.setToolTip(1, tip)
+            for column in (0, 1):
+                item.setToolTip(column, code_line(code) if code.billable
+                                else f"{code_line(code)}\n{NOT_BILLABLE}")
             self.list.addTopLevelItem(item)
         if found:
             self.list.setCurrentItem(self.list.topLevelItem(0))

@@ -22,8 +22,13 @@ from pytestqt.qtbot import QtBot
 from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.chart.medications import MedicationInput, start_medication
+from medtrack_desktop.domain.chart.medications import (
+    MedicationInput,
+    change_medication,
+    start_medication,
+)
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.ui.chart.chart_lists import STALE_ENTRY
 from medtrack_desktop.ui.chart.medications_tab import (
     ChangeDialog,
     DiscontinueDialog,
@@ -170,3 +175,28 @@ def test_complete_a_course_after_a_yes(
     qtbot.waitUntil(lambda: isinstance(tab.dialog, HistoryDialog)
                     and tab.dialog.model.rowCount() == 2, timeout=TIMEOUT)
     assert [tab.dialog.model.index(r, 2).data() for r in range(2)] == ["Started", "Completed"]
+
+
+def test_a_change_saved_elsewhere_first_is_refused_and_the_list_reloaded(
+    qtbot: QtBot, context: AppContext, physician: Actor, patient_id: uuid.UUID
+) -> None:
+    today = clinic_today(context.seat)
+    for name in ("Amoxicillin 500 mg capsule", "Metformin 500 mg tablet"):
+        perform(context.store, physician, start_medication, patient_id=patient_id, today=today,
+                medication=MedicationInput(name=name, dose="500", dose_unit="mg"))
+    tab, announced = _tab(qtbot, context, physician, patient_id)
+    tab.view.table.selectRow(1)
+    form = form_by_key(qtbot, tab, Qt.Key.Key_F2)
+    assert isinstance(form, ChangeDialog) and form.medication.name == "Metformin 500 mg tablet"
+    perform(context.store, physician, change_medication, patient_id=patient_id,
+            medication_id=form.medication.id, version=form.medication.version, dose="750",
+            dose_unit="mg", route="", frequency="", instructions="")
+    form.dose.selectAll()
+    qtbot.keyClicks(form.dose, "1000")
+    qtbot.keyClick(form.dose, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: form.problem.isVisible(), timeout=TIMEOUT)
+    assert form.problem.text() == STALE_ENTRY and form.isVisible()
+    qtbot.waitUntil(lambda: _row(tab, 1)[1] == "750 mg", timeout=TIMEOUT)
+    settle(qtbot, context)
+    assert tab.view.table.currentIndex().row() == 1, "the same medication stays selected"
+    assert announced == [], "nothing was saved here"
