@@ -46,6 +46,7 @@ from medtrack_desktop.domain.identity.workstation_lock import lock_settings
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.ui.chart.encounter_editor_view import EncounterEditorView
 from medtrack_desktop.ui.chart.sign_dialog import MEANING_LABELS, ClinicalNoteDialog, SignDialog
+from medtrack_desktop.ui.chart.visit_summary_dialog import open_visit_summary
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -73,7 +74,7 @@ class EncounterEditor(QObject):
         super().__init__()
         self.view = EncounterEditorView()
         self.setParent(self.view)
-        self._actor, self._workspace = actor, workspace
+        self._context, self._actor, self._workspace = context, actor, workspace
         self._zone = ZoneInfo(context.seat.clinic_timezone)
         self.calls = ServiceCaller(context, actor, self.view)
         self.detail: EncounterDetail | None = None
@@ -95,6 +96,7 @@ class EncounterEditor(QObject):
         self.view.verify.clicked.connect(self.verify)
         self.view.cancel_visit.clicked.connect(self.cancel)
         self.view.add_note.clicked.connect(self.add_clinical_note)
+        self.view.print.clicked.connect(self.print_summary)
         self.view.version.activated.connect(self._version_chosen)
         QShortcut(QKeySequence("Ctrl+Shift+S"), self.view, self.sign)
         QShortcut(QKeySequence("Ctrl+S"), self.view, self.save_now)
@@ -392,6 +394,13 @@ class EncounterEditor(QObject):
             "chart.cancel", cancel_encounter, encounter_id=detail.id, reason=reason,
             version=self._version, on_done=cancelled,
             on_failed=self._failed("cancel the encounter")))
+
+    def print_summary(self) -> None:
+        """The visit summary PDF (previewed, then printed or saved), once the note is saved."""
+        detail = self.detail
+        if detail is not None:
+            self.flush(lambda: setattr(self, "summary_dialog", open_visit_summary(
+                self._context, self._actor, detail.id, self.view)))
 
     def add_clinical_note(self) -> None:
         detail = self.detail

@@ -91,7 +91,7 @@ class EncounterEditorView(QWidget):
         self.sign.setToolTip("Sign the note (Ctrl+Shift+S): it becomes read-only")
         self.amend = QPushButton("A&mend\u2026")
         self.amend.setToolTip("Correct a signed note with a new, signed version")
-        self.verify = QPushButton("&Verify signature")
+        self.verify = QPushButton("Veri&fy signature")
         self.print = QPushButton("Visit s&ummary\u2026")
         self.cancel_visit = QPushButton("Cancel encounter\u2026")
         self.add_note = QPushButton("Add &note\u2026")

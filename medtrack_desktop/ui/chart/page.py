@@ -9,8 +9,15 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QTabWidget, QWidget
 from medtrack_desktop.domain.chart import icd10
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.access import PatientHeader
+from medtrack_desktop.ui.chart.allergies_tab import AllergiesTab
+from medtrack_desktop.ui.chart.documents_tab import DocumentsTab
 from medtrack_desktop.ui.chart.encounters_tab import EncountersTab
+from medtrack_desktop.ui.chart.immunizations_tab import ImmunizationsTab
+from medtrack_desktop.ui.chart.medications_tab import MedicationsTab
+from medtrack_desktop.ui.chart.problems_tab import ProblemsTab
+from medtrack_desktop.ui.chart.procedures_tab import ProceduresTab
 from medtrack_desktop.ui.chart.summary_tab import SummaryTab
+from medtrack_desktop.ui.chart.vitals_tab import VitalsTab
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.patients.summary_tab import PatientTab
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -21,10 +28,21 @@ class ChartPage(QWidget):
         super().__init__()
         self.summary = SummaryTab(context, actor)
         self.encounters = EncountersTab(context, actor, workspace)
+        self.problems = ProblemsTab(context, actor, workspace)
+        self.allergies = AllergiesTab(context, actor, workspace)
+        self.medications = MedicationsTab(context, actor, workspace)
+        self.vitals = VitalsTab(context, actor, workspace)
+        self.immunizations = ImmunizationsTab(context, actor, workspace)
+        self.procedures = ProceduresTab(context, actor, workspace)
+        self.documents = DocumentsTab(context, actor, workspace)
         self.tabs: list[PatientTab] = []
         self.tab_widget = QTabWidget()
         self.tab_widget.setAccessibleName("Chart sections")
-        for tab, title in ((self.summary, "S&ummary"), (self.encounters, "&Encounters")):
+        for tab, title in ((self.summary, "Summar&y"), (self.encounters, "&Encounters"),
+                           (self.problems, "Pro&blems"), (self.allergies, "A&llergies"),
+                           (self.medications, "Me&dications"), (self.vitals, "&Vitals"),
+                           (self.immunizations, "&Immunizations"),
+                           (self.procedures, "Pro&cedures"), (self.documents, "Documen&ts")):
             self.tabs.append(tab)
             self.tab_widget.addTab(tab.view, title)
         self.empty = QLabel("Open a patient (Patients, Ctrl+2) to see the chart.",
