@@ -129,7 +129,7 @@ class AllergiesTab(ChartListTab):
     def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
                  confirm: Confirm = ask) -> None:
         add = QPushButton("&Add allergy\u2026")
-        change = QPushButton("&Change allergy\u2026")
+        change = QPushButton("C&hange allergy\u2026")
         remove = QPushButton("Re&move\u2026")
         nka = QPushButton("&No known allergies")
         super().__init__(context, actor, workspace, name="Allergies", model=AllergiesModel(),

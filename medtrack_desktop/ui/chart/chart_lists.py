@@ -7,6 +7,10 @@
   (``StaleRecord``, ``ChartRecordNotFound``): the form or the list says so in chart words (the
   registry's message speaks of "this patient") and the list reloads, so the next try starts
   from what is really there.
+
+Their buttons' mnemonics stay clear of the chart page's tab titles (Summar&y, &Encounters,
+Pro&blems, A&llergies, Me&dications, &Vitals, &Immunizations, Pro&cedures, Documen&ts), which
+are live at the same time: an Alt key two widgets share only moves the focus between them.
 """
 
 from __future__ import annotations

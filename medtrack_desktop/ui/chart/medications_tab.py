@@ -216,10 +216,10 @@ class MedicationsTab(ChartListTab):
     def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
                  confirm: Confirm = ask) -> None:
         start = QPushButton("&Start medication\u2026")
-        change = QPushButton("&Change\u2026")
-        discontinue = QPushButton("&Discontinue\u2026")
-        complete = QPushButton("Comp&lete")
-        history = QPushButton("&History\u2026")
+        change = QPushButton("C&hange\u2026")
+        discontinue = QPushButton("Disc&ontinue\u2026")
+        complete = QPushButton("Co&mplete")
+        history = QPushButton("Histo&ry\u2026")
         super().__init__(context, actor, workspace, name="Medications",
                          model=MedicationsModel(),
                          buttons=[start, change, discontinue, complete, history],

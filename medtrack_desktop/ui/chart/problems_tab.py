@@ -342,7 +342,7 @@ class ProblemsTab(ChartListTab):
     def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
                  confirm: Confirm = ask) -> None:
         add = QPushButton("&Add problem\u2026")
-        change = QPushButton("&Change problem\u2026")
+        change = QPushButton("C&hange problem\u2026")
         remove = QPushButton("Re&move\u2026")
         super().__init__(context, actor, workspace, name="Problems", model=ProblemsModel(),
                          buttons=[add, change, remove], confirm=confirm)

@@ -59,7 +59,7 @@ def _row(tab: MedicationsTab, row: int) -> list[str]:
 
 def _history(qtbot: QtBot, context: AppContext, tab: MedicationsTab) -> HistoryDialog:
     back_in(qtbot, tab)
-    qtbot.keyClick(tab.view.table, Qt.Key.Key_H, ALT)
+    qtbot.keyClick(tab.view.table, Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: isinstance(tab.dialog, HistoryDialog)
                     and tab.dialog.model.rowCount() > 0, timeout=TIMEOUT)
     settle(qtbot, context)
@@ -160,7 +160,7 @@ def test_complete_a_course_after_a_yes(
     tab, _announced = _tab(qtbot, context, physician, patient_id, answers)
     assert _row(tab, 0)[7] == "Dr. Walk-In"
     back_in(qtbot, tab)
-    qtbot.keyClick(tab.view.table, Qt.Key.Key_L, ALT)  # Complete
+    qtbot.keyClick(tab.view.table, Qt.Key.Key_M, ALT)  # Complete
     qtbot.waitUntil(lambda: len(answers.asked) == 1)
     settle(qtbot, context)
     assert "Amoxicillin 500 mg capsule" in answers.asked[0] and _row(tab, 0)[6] == "Active"
