@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QHeaderView, QPlainTextEdit, QPushButto
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.encounters import Provider
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.rows import RowsTableModel
 from medtrack_desktop.ui.service_calls import PatientCalls, ServiceCaller, error_text
@@ -33,12 +34,22 @@ SHOWN_DATE = "%Y-%m-%d"
 SHOWN_TIME = "%Y-%m-%d %H:%M"
 
 
+STALE_ENTRY = "Someone else changed this entry since the list was loaded; look at it again."
+
+
 def chart_error_text(error: Exception, *, doing: str) -> str:
-    """``error_text``, plus the chart's own errors written for people (an entry someone else
-    removed meanwhile)."""
+    """``error_text`` in the chart's words: an entry someone else removed or changed meanwhile
+    (the registry's stale-record message speaks of "this patient")."""
+    if isinstance(error, StaleRecord):
+        return STALE_ENTRY
     if isinstance(error, ChartRecordNotFound):
         return str(error)
     return error_text(error, doing=doing)
+
+
+def out_of_date(error: Exception) -> bool:
+    """The list showed an entry that is no longer as it was: reload it."""
+    return isinstance(error, StaleRecord | ChartRecordNotFound)
 
 
 def day(value: date | None) -> str:
@@ -174,8 +185,12 @@ class ChartTab(QObject):
             self.list.table.selectRow(0)
 
     def failed(self, doing: str) -> Callable[[Exception], None]:
+        """Why a call failed, under the list; an out-of-date list is read again first."""
         def show(error: Exception) -> None:
-            self.list.status.setText("")
+            if out_of_date(error):
+                self.refresh()
+            else:
+                self.list.status.setText("")
             self.list.show_error(chart_error_text(error, doing=doing))
         return show
 

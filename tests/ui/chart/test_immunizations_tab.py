@@ -4,6 +4,8 @@ from the list); removal as entered in error, after a yes."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from chart_tab_ui import adult_patient, focused, key_in_list, press, show_tab
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -11,7 +13,12 @@ from pytestqt.qtbot import QtBot
 from ui_support import settle
 
 from medtrack_desktop.domain.calls import perform
-from medtrack_desktop.domain.chart.immunizations import immunizations
+from medtrack_desktop.domain.chart.immunizations import (
+    ImmunizationInput,
+    immunizations,
+    record_immunization,
+    remove_immunization,
+)
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.chart.immunizations_tab import ImmunizationDialog, ImmunizationsTab
 from medtrack_desktop.ui.context import AppContext
@@ -80,3 +87,24 @@ def test_record_and_remove_a_dose(qtbot: QtBot, context: AppContext, nurse: Acto
     assert questions == [f"Remove the {dose.vaccine} dose of {dose.administered_on:%Y-%m-%d} "
                          "as entered in error? It stays in the record as removed."]
     assert perform(context.store, nurse, immunizations, patient_id=patient_id) == []
+
+
+def test_removing_a_dose_someone_else_removed(qtbot: QtBot, context: AppContext,
+                                             nurse: Actor) -> None:
+    patient_id = adult_patient(context.store, "Twice")
+    dose = perform(context.store, nurse, record_immunization, patient_id=patient_id,
+                   today=date(2026, 11, 25),
+                   immunization=ImmunizationInput(cvx_code="115",
+                                                  administered_on=date(2026, 1, 5)))
+    tab, _workspace = show_tab(qtbot, context, nurse, ImmunizationsTab, patient_id,
+                               confirm=lambda *_args: True)
+    assert isinstance(tab, ImmunizationsTab) and len(tab.model.rows) == 1
+    perform(context.store, nurse, remove_immunization, patient_id=patient_id,
+            immunization_id=dose.id)  # at another workstation, meanwhile
+    key_in_list(qtbot, tab, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: tab.list.error.isVisible(), timeout=10_000)
+    settle(qtbot, context)
+    assert tab.list.error.text() == ("This immunization was removed or is not part of this "
+                                     "chart; reload the chart.")
+    assert tab.model.rows == [], "the list was read again"
+    assert tab.list.status.text() == "No immunizations recorded"
