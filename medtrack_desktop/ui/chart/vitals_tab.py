@@ -136,7 +136,7 @@ class VitalsTab(ChartTab):
         self.units.addItem("Metric (cm, kg, \u00b0C)", METRIC)
         self.units.addItem("US (ft and in, lb, \u00b0F)", US)
         self.units.setCurrentIndex(self.units.findData(units))
-        units_label = QLabel("&Units:")
+        units_label = QLabel("Unit&s:")  # not Alt+U: the page's tabs take letters too
         units_label.setBuddy(self.units)
         self.trend = TrendView(self.zone)
         self.view = QWidget()
