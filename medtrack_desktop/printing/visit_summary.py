@@ -65,7 +65,7 @@ CANCELLED_MARK = "CANCELLED \u2014 NOT SIGNED"
 MARGIN = 0.75 * inch
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-HEADER_BAND = 0.42 * inch  # inside the top margin's edge: clinic, title, rule
+HEADER_BAND = 0.42 * inch  # pages 2 on, inside the margins: clinic, title, rule
 FOOTER_BAND = 0.48 * inch  # two footer lines and a rule
 VITALS_PER_TABLE = 3  # sets side by side; more sets get another table below
 # Space a heading needs below it, or it starts a new page: a section heading's room holds a
@@ -182,11 +182,17 @@ def visit_summary_pdf(facts: VisitSummaryFacts) -> bytes:
         out, pagesize=LETTER, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
         bottomMargin=MARGIN, title=DOCUMENT_TITLE, author="", subject="",
         creator="MedTrack Desktop", invariant=1)
-    frame = Frame(MARGIN, MARGIN + FOOTER_BAND, CONTENT_WIDTH,
-                  PAGE_HEIGHT - 2 * MARGIN - HEADER_BAND - FOOTER_BAND,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="content")
-    document.addPageTemplates([PageTemplate(id="page", frames=[frame],
-                                            onPage=lambda canvas, _doc: _page(canvas, facts))])
+    def frame(header: float) -> Frame:
+        return Frame(MARGIN, MARGIN + FOOTER_BAND, CONTENT_WIDTH,
+                     PAGE_HEIGHT - 2 * MARGIN - header - FOOTER_BAND, leftPadding=0,
+                     rightPadding=0, topPadding=0, bottomPadding=0, id="content")
+
+    # The first page's title names the clinic and the document; later pages carry a header.
+    document.addPageTemplates([
+        PageTemplate(id="first", frames=[frame(0)], autoNextPageTemplate="later"),
+        PageTemplate(id="later", frames=[frame(HEADER_BAND)],
+                     onPage=lambda canvas, _doc: _page(canvas, facts)),
+    ])
     footer = _Footer(facts)
     document.build(_story(facts, styles),
                    canvasmaker=lambda *args, **kwargs: _NumberedCanvas(*args, footer=footer,
@@ -202,9 +208,7 @@ def _mark(facts: VisitSummaryFacts) -> str | None:
 
 
 def _page(canvas: Canvas, facts: VisitSummaryFacts) -> None:
-    """The running header of every page but the first (its title says it all)."""
-    if canvas.getPageNumber() == 1:
-        return
+    """The running header of the pages after the first."""
     canvas.saveState()
     top = PAGE_HEIGHT - MARGIN
     canvas.setFillColor(_MUTED)
