@@ -50,6 +50,7 @@ TRENDS: tuple[tuple[str, tuple[Vital, ...]], ...] = (
 SHADED = frozenset({Vital.TEMPERATURE, Vital.PULSE, Vital.RESPIRATION, Vital.SPO2})
 COLOURS = ("#0f5e7a", "#c0561b")
 MIN_SPAN = 7 * 24 * 3600  # seconds
+MARKED_POINTS = 250  # beyond this many readings the markers hide the line: line only
 SHADE = (127, 227, 197, 70)
 
 
@@ -132,7 +133,8 @@ class TrendView(QWidget):
             self.curves[kind] = self.plot.plot(
                 [taken.timestamp() for taken, _value in points],
                 [float(from_canonical(kind, value, unit)) for _taken, value in points],
-                pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=8,
+                pen=pg.mkPen(colour, width=2), symbolSize=8,
+                symbol="o" if len(points) <= MARKED_POINTS else None,
                 symbolBrush=colour, symbolPen="w",
                 name=SPECS[kind].label if together else None)
         self.plot.setLabel("left", f"{name} ({axis_unit(unit)})", color="#22333b")
