@@ -54,6 +54,9 @@ from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import new_id, utcnow
 
 CANONICAL_VERSION = 1
+# What each meaning says, as a signature line reads on screen and in print.
+MEANING_TEXT = {"authorship": "author of this note", "review": "reviewed",
+                "approval": "approved"}
 SIGN_REFUSED = "The password or code is not correct, or the account is locked."
 _VITAL_COLUMNS = (
     "taken_at", "height_cm", "weight_kg", "bmi", "temperature_c", "pulse", "respiration",

@@ -35,7 +35,7 @@ from medtrack_desktop.domain.chart.encounters import (
 )
 from medtrack_desktop.domain.chart.models import ROS_SYSTEMS, Medication, Problem, VitalSigns
 from medtrack_desktop.domain.chart.problems import CURRENT_STATUSES
-from medtrack_desktop.domain.chart.signing import NoteVersion, note_versions
+from medtrack_desktop.domain.chart.signing import MEANING_TEXT, NoteVersion, note_versions
 from medtrack_desktop.domain.chart.summary import ActiveMedication, BannerFacts, banner_facts
 from medtrack_desktop.domain.chart.vital_measures import Unit, Vital
 from medtrack_desktop.domain.chart.vitals import COLUMNS, format_vital
@@ -44,8 +44,6 @@ from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.store.base import utcnow
 
 # What each signature meaning reads as in print (the same words as on screen).
-MEANING_TEXT = {"authorship": "author of this note", "review": "reviewed",
-                "approval": "approved"}
 SECTION_TITLES = {"subjective": "Subjective", "objective": "Objective",
                   "assessment": "Assessment", "plan": "Plan"}
 # Vitals in print order, each in its canonical unit and, where US clinics read another, that

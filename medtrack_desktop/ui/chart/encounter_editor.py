@@ -32,6 +32,7 @@ from medtrack_desktop.domain.chart.encounters import (
     save_note,
 )
 from medtrack_desktop.domain.chart.signing import (
+    MEANING_TEXT,
     NoteVersion,
     SignOutcome,
     note_versions,
@@ -45,7 +46,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation_lock import lock_settings
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.ui.chart.encounter_editor_view import EncounterEditorView
-from medtrack_desktop.ui.chart.sign_dialog import MEANING_LABELS, ClinicalNoteDialog, SignDialog
+from medtrack_desktop.ui.chart.sign_dialog import ClinicalNoteDialog, SignDialog
 from medtrack_desktop.ui.chart.visit_summary_dialog import open_visit_summary
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
@@ -59,7 +60,7 @@ STALE = ("Someone else saved this note meanwhile, so autosave stopped and nothin
 def signature_line(signature: SignatureInfo, zone: ZoneInfo) -> str:
     """How a signature reads on screen and in print."""
     return (f"Electronically signed by {signature.printed_name} "
-            f"({MEANING_LABELS[signature.meaning].lower()}) on "
+            f"({MEANING_TEXT[signature.meaning]}) on "
             f"{signature.signed_at.astimezone(zone):%Y-%m-%d %H:%M %Z} \u00b7 "
             f"SHA-256 {signature.content_sha256[:16]}\u2026")
 

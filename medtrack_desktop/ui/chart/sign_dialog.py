@@ -7,10 +7,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from medtrack_desktop.domain.chart.models import NOTE_TYPES, SIGNATURE_MEANINGS
+from medtrack_desktop.domain.chart.signing import MEANING_TEXT
 from medtrack_desktop.ui.widgets.list_tab import FormDialog
-
-MEANING_LABELS = {"authorship": "Author of this note", "review": "Reviewed",
-                  "approval": "Approved"}
 
 
 class SignDialog(FormDialog):
@@ -25,7 +23,7 @@ class SignDialog(FormDialog):
         self.form.addRow(attest)
         self.meaning = QComboBox()
         for value in SIGNATURE_MEANINGS:
-            self.meaning.addItem(MEANING_LABELS[value], value)
+            self.meaning.addItem(MEANING_TEXT[value].capitalize(), value)
         self.meaning.setCurrentIndex(SIGNATURE_MEANINGS.index(meaning))
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setMaxLength(256)
