@@ -3,10 +3,10 @@
 
 - After a reload the entry that was selected is selected again, so a keyboard user who changed
   the fifth problem is still on it when the page has refreshed the list.
-- An entry someone else changed or removed since the list was loaded is refused by the service
-  (``StaleRecord``, ``ChartRecordNotFound``): the form or the list says so in chart words (the
-  registry's message speaks of "this patient") and the list reloads, so the next try starts
-  from what is really there.
+- A form whose entry someone else changed or removed meanwhile says so in chart words above
+  its buttons (what was typed stays) and the list reloads, so the next try starts from what is
+  really there; a refusal that means the list is out of date (``failed(reload=True)``) reloads
+  it too.
 
 Their buttons' mnemonics stay clear of the chart page's tab titles (Summar&y, &Encounters,
 Pro&blems, A&llergies, Me&dications, &Vitals, &Immunizations, Pro&cedures, Documen&ts), which
@@ -20,14 +20,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHeaderView, QPushButton, QTableView
 
-from medtrack_desktop.domain.chart.access import ChartRecordNotFound
-from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.ui.chart import chart_tab_parts
-from medtrack_desktop.ui.chart.chart_tab_parts import ChartTab
+from medtrack_desktop.ui.chart.chart_tab_parts import ChartTab, chart_error_text, out_of_date
 from medtrack_desktop.ui.widgets.list_tab import FormDialog
-
-STALE_ENTRY = ("Someone else changed this entry since the list was loaded. The list was "
-               "reloaded: open the entry again and make your change.")
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -45,16 +39,6 @@ def stretch_column(table: QTableView, column: int) -> None:
     header = table.horizontalHeader()
     header.setStretchLastSection(False)
     header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-
-
-def chart_error_text(error: Exception, *, doing: str) -> str:
-    if isinstance(error, StaleRecord):
-        return STALE_ENTRY
-    return chart_tab_parts.chart_error_text(error, doing=doing)
-
-
-def _out_of_date(error: Exception) -> bool:
-    return isinstance(error, StaleRecord | ChartRecordNotFound)
 
 
 class ChartListTab(ChartTab):
@@ -75,20 +59,21 @@ class ChartListTab(ChartTab):
                 0))
 
     def failed(self, doing: str, *, reload: bool = False) -> Callable[[Exception], None]:
-        """Why a call failed, under the list; the list reloaded first when it is out of date
-        (``reload``: the refusal itself says so)."""
-        def show(error: Exception) -> None:
-            if reload or _out_of_date(error):
-                self.refresh()
-            else:
-                self.list.status.setText("")
-            self.list.show_error(chart_error_text(error, doing=doing))
-        return show
+        """``ChartTab.failed``; with ``reload`` the list is read again first whatever the
+        error (the refusal itself says the list is out of date)."""
+        show = super().failed(doing)
+        if not reload:
+            return show
+
+        def reload_and_show(error: Exception) -> None:
+            self.refresh()
+            show(error)
+        return reload_and_show
 
     def refused(self, dialog: FormDialog, *, doing: str) -> Callable[[Exception], None]:
         """A form's save the service refused: messages at the fields, or above the buttons."""
         def show(error: Exception) -> None:
-            if _out_of_date(error):
+            if out_of_date(error):
                 dialog.set_busy(False)
                 dialog.set_problem(chart_error_text(error, doing=doing))
                 self.refresh()

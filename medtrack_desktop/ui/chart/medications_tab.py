@@ -38,15 +38,10 @@ from medtrack_desktop.domain.chart.medications import (
 )
 from medtrack_desktop.domain.chart.models import MEDICATION_ROUTES
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import (
-    ChartListTab,
-    chart_error_text,
-    plural,
-    set_code,
-    stretch_column,
-)
+from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code, stretch_column
 from medtrack_desktop.ui.chart.chart_tab_parts import (
     StaffOrName,
+    chart_error_text,
     code_combo,
     code_label,
     day,

@@ -28,7 +28,7 @@ from medtrack_desktop.domain.chart.medications import (
     start_medication,
 )
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import STALE_ENTRY
+from medtrack_desktop.ui.chart.chart_tab_parts import STALE_ENTRY
 from medtrack_desktop.ui.chart.medications_tab import (
     ChangeDialog,
     DiscontinueDialog,
