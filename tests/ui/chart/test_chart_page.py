@@ -8,6 +8,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -179,5 +180,59 @@ def test_the_timeline_loads_older_encounters_when_scrolled_to_its_end(
     qtbot.waitUntil(lambda: tab.model.rowCount() >= 60, timeout=10_000)
     assert "Visit 59" in [row.reason for row in tab.model.rows]
     assert not tab.more.isEnabled()
+    window.close()
+    settle(qtbot, context)
+
+
+def test_a_signed_note_is_amended_and_its_versions_listed(
+    qtbot: QtBot, context: AppContext, physician: Actor, patient_id: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from medtrack_desktop.domain.chart.encounters import (
+        EncounterInput,
+        NoteDraft,
+        save_note,
+        start_encounter,
+    )
+    from medtrack_desktop.domain.chart.signing import sign_encounter
+
+    visit = perform(context.store, physician, start_encounter, patient_id=patient_id,
+                    entered=EncounterInput(encounter_type="office", reason="Rash",
+                                           starts_at=datetime.now(UTC)))
+    version = perform(context.store, physician, save_note, encounter_id=visit.id,
+                      draft=NoteDraft(plan="Hydrocortisone 1% twice daily"),
+                      version=visit.version)
+    assert perform(context.store, physician, sign_encounter, encounter_id=visit.id,
+                   version=version, password=DEMO_PASSWORD).signature is not None
+    window, page = chart_window(qtbot, context, physician, patient_id)
+    page.tab_widget.setCurrentWidget(page.encounters.view)
+    tab, editor = page.encounters, page.encounters.editor
+    qtbot.waitUntil(lambda: tab.model.rowCount() >= 1, timeout=10_000)
+    tab.list.table.selectRow(0)
+    qtbot.waitUntil(lambda: editor.detail is not None and editor.detail.id == visit.id
+                    and editor.view.amend.isVisible(), timeout=10_000)
+    monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getText",
+                        lambda *_args, **_kwargs: ("Strength was 2.5%", True))
+    editor.view.amend.click()
+    qtbot.waitUntil(lambda: editor.view.version.count() == 2
+                    and editor.view.version.currentText() == "Amendment 1 (draft)",
+                    timeout=10_000)
+    plan = editor.view.sections["plan"]
+    assert not plan.isReadOnly(), "the draft amendment is written here"
+    plan.setPlainText("Hydrocortisone 2.5% twice daily")
+    qtbot.waitUntil(lambda: editor.view.saved.text() == "Saved", timeout=10_000)
+    editor.sign()
+    qtbot.waitUntil(lambda: isinstance(getattr(editor, "dialog", None), SignDialog)
+                    and editor.dialog.isVisible(), timeout=10_000)
+    editor.dialog.password.setText(DEMO_PASSWORD)
+    editor.dialog.ok.click()
+    qtbot.waitUntil(lambda: editor.view.version.currentText() == "Amendment 1"
+                    and plan.isReadOnly(), timeout=10_000)
+    assert plan.toPlainText() == "Hydrocortisone 2.5% twice daily"
+    assert "Strength was 2.5%" in editor.view.signature.text()
+    editor.view.version.setCurrentIndex(0)
+    editor.view.version.activated.emit(0)
+    qtbot.waitUntil(lambda: plan.toPlainText() == "Hydrocortisone 1% twice daily",
+                    timeout=10_000)
     window.close()
     settle(qtbot, context)
