@@ -36,7 +36,7 @@ from medtrack_desktop.domain.chart.models import (
     ALLERGY_STATUSES,
 )
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code, stretch_column
+from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code
 from medtrack_desktop.ui.chart.chart_tab_parts import code_combo, code_label, day, text_area
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
@@ -147,7 +147,7 @@ class AllergiesTab(ChartListTab):
         self.headline.setAccessibleName("Allergy status")
         self.list.layout().insertWidget(0, self.headline)
         self.list.table.activated.connect(lambda _index: self.change.click())
-        stretch_column(self.list.table, 2)  # the reaction
+        self.stretch_column(2)  # the reaction
         self.update_buttons()
 
     def set_patient(self, patient_id: uuid.UUID | None) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHeaderView, QPushButton, QTableView
+from PySide6.QtWidgets import QComboBox, QPushButton
 
 from medtrack_desktop.ui.chart.chart_tab_parts import ChartTab, chart_error_text, out_of_date
 from medtrack_desktop.ui.widgets.list_tab import FormDialog
@@ -31,14 +31,6 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 def set_code(combo: QComboBox, code: str | None) -> None:
     """Choose ``code`` in a ``code_combo`` (the blank choice when it is not there)."""
     combo.setCurrentIndex(max(combo.findData(code or ""), 0))
-
-
-def stretch_column(table: QTableView, column: int) -> None:
-    """``column`` takes the table's spare width and elides what does not fit (its tooltip or
-    the form shows it whole); the others fit their contents."""
-    header = table.horizontalHeader()
-    header.setStretchLastSection(False)
-    header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
 
 class ChartListTab(ChartTab):

@@ -38,7 +38,7 @@ from medtrack_desktop.domain.chart.medications import (
 )
 from medtrack_desktop.domain.chart.models import MEDICATION_ROUTES
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code, stretch_column
+from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code
 from medtrack_desktop.ui.chart.chart_tab_parts import (
     StaffOrName,
     chart_error_text,
@@ -189,7 +189,6 @@ class HistoryDialog(QDialog):
         self.model.setParent(self)
         self.table = read_only_table("Medication history")
         self.table.setModel(self.model)
-        stretch_column(self.table, 4)
         self.status = QLabel("Loading\u2026", objectName="muted", wordWrap=True)
         self.status.setAccessibleName("History status")
         heading = QLabel(medication.name, objectName="sectionTitle")
@@ -232,7 +231,7 @@ class MedicationsTab(ChartListTab):
         self.read_button(history, "Every change of the selected medication",
                          self.show_history)
         self.list.table.activated.connect(lambda _index: self._activated())
-        stretch_column(self.list.table, 3)  # the frequency ("every 4 to 6 hours as needed …")
+        self.stretch_column(3)  # the frequency ("every 4 to 6 hours as needed …")
         self.update_buttons()
 
     def load(self) -> None:

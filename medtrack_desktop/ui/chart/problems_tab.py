@@ -37,7 +37,7 @@ from medtrack_desktop.domain.chart.problems import (
     save_problem,
 )
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code, stretch_column
+from medtrack_desktop.ui.chart.chart_lists import ChartListTab, plural, set_code
 from medtrack_desktop.ui.chart.chart_tab_parts import code_combo, code_label, day, text_area
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.errors import plain_message
@@ -353,7 +353,7 @@ class ProblemsTab(ChartListTab):
         self.write_button(remove, "Del", "Take the selected problem off the list, entered in "
                                          "error (Delete)", self.remove_problem)
         self.list.table.activated.connect(lambda _index: self.change.click())
-        stretch_column(self.list.table, 2)  # the title: long ICD-10-CM descriptions elide
+        self.stretch_column(2)  # the title: long ICD-10-CM descriptions elide
         self.update_buttons()
 
     def load(self) -> None:
