@@ -21,7 +21,8 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.access import readable_patient
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.store.base import Base, bind_actor
+from medtrack_desktop.domain.patients.registry import StaleRecord
+from medtrack_desktop.store.base import Base, Tracked, bind_actor, utcnow
 
 RowT = TypeVar("RowT", bound=Base)
 
@@ -110,3 +111,23 @@ def refuse_if_signed(session: Session, encounter_id: uuid.UUID | None) -> None:
                             .with_for_update(read=True))
     if status == "signed":
         raise SignedRecordLocked()
+
+
+def tombstone(
+    session: Session, actor: Actor, row: Tracked, *, patient_id: uuid.UUID, resource_type: str,
+    version: int | None, reason: str = "entered in error", audit_fields: bool = True,
+) -> None:
+    """Take a chart entry off the chart the way every remove service does: ``deleted_at`` set,
+    the row kept, a ``chart.write`` audit entry. ``version`` is the one the user was shown
+    (``StaleRecord`` if someone saved the entry since; None skips the check).
+
+    The caller has found the row (``owned_row``) and, where the entry's encounter locks it,
+    called ``refuse_if_signed``. ``audit_fields`` False leaves the field list out of the audit
+    entry, as removing vital signs or a document always has."""
+    if version is not None and row.version != version:
+        raise StaleRecord()
+    row.deleted_at = utcnow()
+    session.flush()
+    audit(session, actor, action="chart.write", patient_id=patient_id,
+          resource_type=resource_type, resource_id=row.id, reason=reason,
+          changes={"fields": ["deleted_at"]} if audit_fields else None)

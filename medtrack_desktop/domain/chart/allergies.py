@@ -20,7 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
 from medtrack_desktop.domain.chart.models import (
     ALLERGEN_TYPES,
     ALLERGY_SEVERITIES,
@@ -235,12 +235,8 @@ def remove_allergy(
     refused if someone saved it since it was shown."""
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, Allergy, allergy_id, patient_id, "This allergy")
-    if version is not None and row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id, resource_type="allergy",
-          resource_id=allergy_id, reason="entered in error", changes={"fields": ["deleted_at"]})
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="allergy",
+              version=version)
 
 
 def record_no_known_allergies(

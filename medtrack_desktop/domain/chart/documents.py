@@ -32,13 +32,13 @@ from medtrack_desktop.domain.chart.access import (
     encounter_for_entry,
     owned_row,
     refuse_if_signed,
+    tombstone,
 )
 from medtrack_desktop.domain.chart.models import DOCUMENT_CATEGORIES, Document, DocumentContent
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text
-from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.base import bind_actor, utcnow
+from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.store.engine import Store
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
@@ -321,9 +321,5 @@ def remove_document(
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, Document, document_id, patient_id, "This document")
     refuse_if_signed(session, row.encounter_id)
-    if row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id, resource_type="document",
-          resource_id=document_id, reason="removed")
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="document",
+              version=version, reason="removed", audit_fields=False)

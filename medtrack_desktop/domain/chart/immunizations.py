@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
 from medtrack_desktop.domain.chart.models import (
     IMMUNIZATION_ROUTES,
     IMMUNIZATION_SITES,
@@ -29,9 +29,8 @@ from medtrack_desktop.domain.chart.staff import staff_names, staff_or_name
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text
-from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.paths import resource
-from medtrack_desktop.store.base import new_id, utcnow
+from medtrack_desktop.store.base import new_id
 
 CODE_SYSTEM = "CVX"
 
@@ -187,10 +186,5 @@ def remove_immunization(
     """Take an immunization entered in error off the record (kept as a tombstone)."""
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, Immunization, immunization_id, patient_id, "This immunization")
-    if version is not None and row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id,
-          resource_type="immunization", resource_id=immunization_id, reason="entered in error",
-          changes={"fields": ["deleted_at"]})
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="immunization",
+              version=version)

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.chart import icd10
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
 from medtrack_desktop.domain.chart.models import PROBLEM_STATUSES, Problem
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.base import new_id, utcnow
+from medtrack_desktop.store.base import new_id
 
 CURRENT_STATUSES = ("active", "chronic")
 # A resolved date says when the problem stopped: only a problem that did.
@@ -173,9 +173,5 @@ def remove_problem(
     refused if someone saved it since it was shown."""
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, Problem, problem_id, patient_id, "This problem")
-    if version is not None and row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id, resource_type="problem",
-          resource_id=problem_id, reason="entered in error", changes={"fields": ["deleted_at"]})
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="problem",
+              version=version)

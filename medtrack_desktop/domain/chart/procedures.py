@@ -18,14 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import verhoeff
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
 from medtrack_desktop.domain.chart.models import PROCEDURE_CODE_SYSTEMS, Procedure
 from medtrack_desktop.domain.chart.staff import staff_names, staff_or_name
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text
-from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.base import new_id, utcnow
+from medtrack_desktop.store.base import new_id
 
 # System -> (the shape of its codes, what the field says when a code has another shape).
 _CODE_SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
@@ -174,10 +173,5 @@ def remove_procedure(
     """Take a procedure entered in error off the record (kept as a tombstone)."""
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, Procedure, procedure_id, patient_id, "This procedure")
-    if version is not None and row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id,
-          resource_type="procedure", resource_id=procedure_id, reason="entered in error",
-          changes={"fields": ["deleted_at"]})
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="procedure",
+              version=version)

@@ -35,6 +35,7 @@ from medtrack_desktop.domain.chart.access import (
     encounter_for_entry,
     owned_row,
     refuse_if_signed,
+    tombstone,
 )
 from medtrack_desktop.domain.chart.models import VitalSigns
 from medtrack_desktop.domain.chart.vital_measures import (
@@ -59,7 +60,6 @@ from medtrack_desktop.domain.chart.vital_measures import (
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.demographics import clean_text
-from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import bind_actor, utcnow
 
 # Two-part entry units (height 5 ft 10 in, infant weight 7 lb 9.5 oz): the first part goes in
@@ -434,12 +434,8 @@ def remove_vitals(
     chart_patient(session, actor, patient_id, write=True)
     row = owned_row(session, VitalSigns, vitals_id, patient_id, "This set of vital signs")
     refuse_if_signed(session, row.encounter_id)
-    if row.version != version:
-        raise StaleRecord()
-    row.deleted_at = utcnow()
-    session.flush()
-    audit(session, actor, action="chart.write", patient_id=patient_id,
-          resource_type="vital_signs", resource_id=vitals_id, reason="entered in error")
+    tombstone(session, actor, row, patient_id=patient_id, resource_type="vital_signs",
+              version=version, audit_fields=False)
 
 
 # -- display ----------------------------------------------------------------------------------
