@@ -9,9 +9,10 @@ same transaction, so a refused or failed call leaves nothing behind.
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
@@ -66,6 +67,24 @@ def owned_row(
             or getattr(row, "deleted_at", None) is not None):
         raise ChartRecordNotFound(what)
     return row
+
+
+def listed_rows(
+    session: Session, actor: Actor, model: type[RowT], *, patient_id: uuid.UUID,
+    resource_type: str, only: ColumnElement[bool] | None = None,
+) -> Sequence[RowT]:
+    """The patient's live (not tombstoned) rows of ``model``, ``only`` those matching when
+    given, in no order: the read of a list service, access checked first and audited as a
+    ``chart.read`` of the ``resource_type`` list."""
+    chart_patient(session, actor, patient_id)
+    entry = cast(Any, model)  # each chart entry table has these columns (Base has not)
+    statement = select(model).where(entry.patient_id == patient_id, entry.deleted_at.is_(None))
+    if only is not None:
+        statement = statement.where(only)
+    rows = session.scalars(statement).all()
+    audit(session, actor, action="chart.read", patient_id=patient_id,
+          resource_type=resource_type, reason="list")
+    return rows
 
 
 def audit(

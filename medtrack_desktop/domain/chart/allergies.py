@@ -20,7 +20,13 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
+from medtrack_desktop.domain.chart.access import (
+    audit,
+    chart_patient,
+    listed_rows,
+    owned_row,
+    tombstone,
+)
 from medtrack_desktop.domain.chart.models import (
     ALLERGEN_TYPES,
     ALLERGY_SEVERITIES,
@@ -146,15 +152,9 @@ def allergies(
     session: Session, actor: Actor, *, patient_id: uuid.UUID, include_inactive: bool = True
 ) -> list[AllergyEntry]:
     """The patient's allergies: active first, the most severe first, then by allergen."""
-    chart_patient(session, actor, patient_id)
-    statement = select(Allergy).where(Allergy.patient_id == patient_id,
-                                      Allergy.deleted_at.is_(None))
-    if not include_inactive:
-        statement = statement.where(Allergy.status == "active")
-    found = [_entry(row) for row in session.scalars(statement)]
-    audit(session, actor, action="chart.read", patient_id=patient_id, resource_type="allergy",
-          reason="list")
-    return sorted(found, key=_order)
+    rows = listed_rows(session, actor, Allergy, patient_id=patient_id, resource_type="allergy",
+                       only=None if include_inactive else Allergy.status == "active")
+    return sorted((_entry(row) for row in rows), key=_order)
 
 
 def allergy_status(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> AllergyStatus:

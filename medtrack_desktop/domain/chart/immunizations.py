@@ -16,10 +16,15 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
+from medtrack_desktop.domain.chart.access import (
+    audit,
+    chart_patient,
+    listed_rows,
+    owned_row,
+    tombstone,
+)
 from medtrack_desktop.domain.chart.models import (
     IMMUNIZATION_ROUTES,
     IMMUNIZATION_SITES,
@@ -148,12 +153,9 @@ def immunizations(
     session: Session, actor: Actor, *, patient_id: uuid.UUID
 ) -> list[ImmunizationEntry]:
     """The patient's immunizations, the most recent first."""
-    chart_patient(session, actor, patient_id)
-    rows = session.scalars(select(Immunization).where(
-        Immunization.patient_id == patient_id, Immunization.deleted_at.is_(None))).all()
+    rows = listed_rows(session, actor, Immunization, patient_id=patient_id,
+                       resource_type="immunization")
     names = staff_names(session, (row.administered_by_id for row in rows))
-    audit(session, actor, action="chart.read", patient_id=patient_id,
-          resource_type="immunization", reason="list")
     found = [_entry(row, names) for row in rows]
     found.sort(key=lambda i: (i.vaccine.casefold(), i.id))
     found.sort(key=lambda i: i.administered_on, reverse=True)

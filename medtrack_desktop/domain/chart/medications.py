@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row
+from medtrack_desktop.domain.chart.access import audit, chart_patient, listed_rows, owned_row
 from medtrack_desktop.domain.chart.models import (
     MEDICATION_ROUTES,
     Medication,
@@ -231,15 +231,10 @@ def medications(
     session: Session, actor: Actor, *, patient_id: uuid.UUID, include_inactive: bool = True
 ) -> list[MedicationEntry]:
     """The patient's medications, active first, then by name."""
-    chart_patient(session, actor, patient_id)
-    statement = select(Medication).where(Medication.patient_id == patient_id,
-                                         Medication.deleted_at.is_(None))
-    if not include_inactive:
-        statement = statement.where(Medication.status == "active")
-    rows = session.scalars(statement).all()
+    rows = listed_rows(session, actor, Medication, patient_id=patient_id,
+                       resource_type="medication",
+                       only=None if include_inactive else Medication.status == "active")
     names = staff_names(session, (row.prescriber_id for row in rows))
-    audit(session, actor, action="chart.read", patient_id=patient_id,
-          resource_type="medication", reason="list")
     found = [_entry(row, names) for row in rows]
     return sorted(found, key=lambda m: (not m.active, m.name.casefold(), m.id))
 

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.chart import icd10
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
+from medtrack_desktop.domain.chart.access import (
+    audit,
+    chart_patient,
+    listed_rows,
+    owned_row,
+    tombstone,
+)
 from medtrack_desktop.domain.chart.models import PROBLEM_STATUSES, Problem
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
@@ -125,14 +130,8 @@ def problems(
     session: Session, actor: Actor, *, patient_id: uuid.UUID, include_inactive: bool = True
 ) -> list[ProblemEntry]:
     """The patient's problem list, active and chronic first, then by title."""
-    chart_patient(session, actor, patient_id)
-    statement = select(Problem).where(Problem.patient_id == patient_id,
-                                      Problem.deleted_at.is_(None))
-    if not include_inactive:
-        statement = statement.where(Problem.status.in_(CURRENT_STATUSES))
-    rows = session.scalars(statement).all()
-    audit(session, actor, action="chart.read", patient_id=patient_id, resource_type="problem",
-          reason="list")
+    rows = listed_rows(session, actor, Problem, patient_id=patient_id, resource_type="problem",
+                       only=None if include_inactive else Problem.status.in_(CURRENT_STATUSES))
     found = [_entry(row) for row in rows]
     return sorted(found, key=lambda p: (not p.current, p.title.casefold(), p.id))
 

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import verhoeff
 
-from medtrack_desktop.domain.chart.access import audit, chart_patient, owned_row, tombstone
+from medtrack_desktop.domain.chart.access import (
+    audit,
+    chart_patient,
+    listed_rows,
+    owned_row,
+    tombstone,
+)
 from medtrack_desktop.domain.chart.models import PROCEDURE_CODE_SYSTEMS, Procedure
 from medtrack_desktop.domain.chart.staff import staff_names, staff_or_name
 from medtrack_desktop.domain.fields import FieldsInvalid
@@ -136,12 +141,9 @@ def _clean(
 
 def procedures(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> list[ProcedureEntry]:
     """The patient's procedures, the most recent first."""
-    chart_patient(session, actor, patient_id)
-    rows = session.scalars(select(Procedure).where(
-        Procedure.patient_id == patient_id, Procedure.deleted_at.is_(None))).all()
+    rows = listed_rows(session, actor, Procedure, patient_id=patient_id,
+                       resource_type="procedure")
     names = staff_names(session, (row.performer_id for row in rows))
-    audit(session, actor, action="chart.read", patient_id=patient_id,
-          resource_type="procedure", reason="list")
     found = [_entry(row, names) for row in rows]
     found.sort(key=lambda p: (p.description.casefold(), p.id))
     found.sort(key=lambda p: p.performed_on, reverse=True)
