@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import secrets
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from chart_data import ChartClinic, make_clinic
+from chart_people import DemoChart, open_demo_chart
 
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
@@ -41,3 +44,29 @@ def chart_store(tmp_path: Path,
 @pytest.fixture
 def clinic(chart_template: tuple[Path, bytes, ChartClinic]) -> ChartClinic:
     return chart_template[2]
+
+
+@pytest.fixture(scope="module")
+def demo_chart(
+    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., DemoChart]]:
+    """Opens a copy of the demo clinic for the test module (``demo_chart(born_before=...)``,
+    see ``open_demo_chart``); closed when the module is done."""
+    source, key = demo_template
+    opened: list[Store] = []
+
+    def open_copy(*, born_before: date | None = None) -> DemoChart:
+        path = tmp_path_factory.mktemp("demo-chart") / "demo.db"
+        shutil.copyfile(source, path)
+        opened.append(Store.open(path, key))
+        return open_demo_chart(opened[-1], born_before=born_before)
+
+    yield open_copy
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def patient(clinic: DemoChart) -> uuid.UUID:
+    """A patient of the module's demo chart (its ``clinic`` fixture) nobody there used yet."""
+    return next(clinic.free)

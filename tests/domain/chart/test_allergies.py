@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_users import sign_in
+from chart_people import DemoChart, chart_audit
 from sqlalchemy import event, select
 
-from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
-from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.allergies import (
@@ -36,66 +32,34 @@ from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import RestrictedRecord
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.engine import Store
 
 TODAY = date(2026, 11, 25)
 PENICILLIN = AllergyInput(allergen="Penicillin", reaction="Hives", severity="moderate")
 
 
-@dataclass
-class Clinic:
-    store: Store
-    physician: Actor
-    nurse: Actor
-    assistant: Actor
-    frontdesk: Actor
-    restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted patients nobody in this module used yet
-
-
 @pytest.fixture(scope="module")
-def clinic(
-    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Clinic]:
-    """One copy of the demo clinic for the module; each test charts its own patient."""
-    source, key = demo_template
-    path = tmp_path_factory.mktemp("allergies") / "demo.db"
-    shutil.copyfile(source, path)
-    store = Store.open(path, key)
-    with store.read_session() as session:
-        ids = session.scalars(select(Patient.id).order_by(Patient.mrn)).all()
-        restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
-    assert restricted is not None
-    users = {name: sign_in(store, name) for name in ("physician", "nurse", "assistant",
-                                                     "frontdesk")}
-    yield Clinic(store=store, **users, restricted=restricted,
-                 free=iter([i for i in ids if i != restricted]))
-    store.close()
+def clinic(demo_chart: Callable[..., DemoChart]) -> DemoChart:
+    return demo_chart()
 
 
-@pytest.fixture
-def patient(clinic: Clinic) -> uuid.UUID:
-    return next(clinic.free)
-
-
-def save(clinic: Clinic, patient: uuid.UUID, entered: AllergyInput, *,
+def save(clinic: DemoChart, patient: uuid.UUID, entered: AllergyInput, *,
          actor: Actor | None = None, **kw: Any) -> AllergyEntry:
     return perform(clinic.store, actor or clinic.physician, save_allergy, patient_id=patient,
                    allergy=entered, today=TODAY, **kw)
 
 
-def status(clinic: Clinic, patient: uuid.UUID, actor: Actor | None = None) -> AllergyStatus:
+def status(clinic: DemoChart, patient: uuid.UUID, actor: Actor | None = None) -> AllergyStatus:
     return perform(clinic.store, actor or clinic.physician, allergy_status, patient_id=patient)
 
 
-def errors_of(clinic: Clinic, patient: uuid.UUID, entered: AllergyInput) -> dict[str, str]:
+def errors_of(clinic: DemoChart, patient: uuid.UUID, entered: AllergyInput) -> dict[str, str]:
     with pytest.raises(AllergyInvalid) as raised:
         save(clinic, patient, entered)
     return raised.value.errors
 
 
 def test_never_asked_no_known_allergies_and_allergies_are_three_states(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     never = status(clinic, patient)
     assert (never.state, never.allergies, never.reviewed_at) == ("not_recorded", (), None)
@@ -121,7 +85,7 @@ def test_never_asked_no_known_allergies_and_allergies_are_three_states(
 
 
 def test_no_known_allergies_is_refused_while_an_active_allergy_is_listed(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     first = save(clinic, patient, PENICILLIN)
     save(clinic, patient, AllergyInput(allergen="Latex", allergen_type="environmental"))
@@ -150,7 +114,7 @@ def test_no_known_allergies_is_refused_while_an_active_allergy_is_listed(
 
 
 def test_an_active_allergy_ends_no_known_allergies_a_past_one_does_not(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     perform(clinic.store, clinic.physician, record_no_known_allergies, patient_id=patient)
     save(clinic, patient, replace(PENICILLIN, status="resolved"))
@@ -159,7 +123,7 @@ def test_an_active_allergy_ends_no_known_allergies_a_past_one_does_not(
     assert status(clinic, patient).state == "allergies"
 
 
-def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_each_field_has_its_own_message(clinic: DemoChart, patient: uuid.UUID) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
     assert errors_of(clinic, patient, AllergyInput(allergen="   ")) == {
@@ -184,7 +148,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
         "Iodine contrast", None, None, "line 1\nline 2")
 
 
-def test_the_same_allergen_is_listed_active_once(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_the_same_allergen_is_listed_active_once(clinic: DemoChart, patient: uuid.UUID) -> None:
     first = save(clinic, patient, PENICILLIN)
     assert errors_of(clinic, patient, AllergyInput(allergen="penicillin")) == {
         "allergen": "Allergen: already on the list as active; change that entry instead."}
@@ -193,7 +157,7 @@ def test_the_same_allergen_is_listed_active_once(clinic: Clinic, patient: uuid.U
     save(clinic, patient, AllergyInput(allergen="PENICILLIN", status="resolved"))
 
 
-def test_the_list_shows_active_and_severe_first(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_the_list_shows_active_and_severe_first(clinic: DemoChart, patient: uuid.UUID) -> None:
     for allergen, severity, state in (("Aspirin", "mild", "active"),
                                       ("Codeine", "", "active"),
                                       ("Bee venom", "severe", "resolved"),
@@ -207,7 +171,7 @@ def test_the_list_shows_active_and_severe_first(clinic: Clinic, patient: uuid.UU
         "Shellfish", "Amoxicillin", "Aspirin", "Codeine"]
 
 
-def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_change_on_a_stale_copy_is_refused(clinic: DemoChart, patient: uuid.UUID) -> None:
     first = save(clinic, patient, PENICILLIN)
     save(clinic, patient, replace(PENICILLIN, severity="severe"), actor=clinic.nurse,
          allergy_id=first.id, version=first.version)
@@ -227,7 +191,7 @@ def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID)
         assert session.get_one(Allergy, first.id).deleted_at is not None
 
 
-def test_who_may_read_and_write_allergies(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_who_may_read_and_write_allergies(clinic: DemoChart, patient: uuid.UUID) -> None:
     for service in (allergies, allergy_status, record_no_known_allergies):
         with pytest.raises(PermissionDenied) as denied:
             perform(clinic.store, clinic.frontdesk, service, patient_id=patient)
@@ -239,7 +203,7 @@ def test_who_may_read_and_write_allergies(clinic: Clinic, patient: uuid.UUID) ->
     assert len(status(clinic, patient, clinic.nurse).allergies) == 2
 
 
-def test_a_restricted_record_is_refused_outside_its_care_team(clinic: Clinic) -> None:
+def test_a_restricted_record_is_refused_outside_its_care_team(clinic: DemoChart) -> None:
     for service in (allergy_status, record_no_known_allergies):
         with pytest.raises(RestrictedRecord):
             perform(clinic.store, clinic.nurse, service, patient_id=clinic.restricted)
@@ -249,7 +213,7 @@ def test_a_restricted_record_is_refused_outside_its_care_team(clinic: Clinic) ->
 
 
 def test_allergy_status_reads_the_same_few_rows_however_long_the_list(
-    clinic: Clinic
+    clinic: DemoChart
 ) -> None:
     short, long = next(clinic.free), next(clinic.free)
     save(clinic, short, PENICILLIN)
@@ -276,7 +240,7 @@ def test_allergy_status_reads_the_same_few_rows_however_long_the_list(
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     perform(clinic.store, clinic.nurse, record_no_known_allergies, patient_id=patient)
     saved = save(clinic, patient, AllergyInput(allergen="Cannabis", reaction="Wheeze",
@@ -284,12 +248,9 @@ def test_reads_and_writes_are_audited_without_the_clinical_text(
     status(clinic, patient)
     perform(clinic.store, clinic.physician, remove_allergy, patient_id=patient,
             allergy_id=saved.id)
-    with clinic.store.read_session() as session:
-        entries = session.scalars(select(AuditEntry).where(
-            AuditEntry.patient_id == patient, AuditEntry.action.like("chart.%"))
-            .order_by(AuditEntry.seq)).all()
-        rows = [(e.username, e.action, e.resource_type, e.reason, e.changes) for e in entries]
-        ids = [e.resource_id for e in entries]
+    entries = chart_audit(clinic.store, patient)
+    rows = [(e.username, e.action, e.resource_type, e.reason, e.changes) for e in entries]
+    ids = [e.resource_id for e in entries]
     assert rows == [
         ("nurse", "chart.write", "allergy_review", "no known allergies",
          {"fields": ["no_known_allergies", "reviewed_at"]}),

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_users import sign_in
-from sqlalchemy import select
+from chart_people import DemoChart, chart_audit
 
-from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
-from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.immunizations import (
@@ -34,7 +29,6 @@ from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import RestrictedRecord
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.engine import Store
 
 TODAY = date(2026, 11, 25)
 FLU = ImmunizationInput(cvx_code="141", administered_on=date(2026, 10, 1), lot_number="UT7012AA",
@@ -42,48 +36,18 @@ FLU = ImmunizationInput(cvx_code="141", administered_on=date(2026, 10, 1), lot_n
                         site="left_deltoid")
 
 
-@dataclass
-class Clinic:
-    store: Store
-    physician: Actor
-    nurse: Actor
-    frontdesk: Actor
-    restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted patients born before FLU, not used yet
-
-
 @pytest.fixture(scope="module")
-def clinic(
-    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Clinic]:
-    """One copy of the demo clinic for the module; each test charts its own patient."""
-    source, key = demo_template
-    path = tmp_path_factory.mktemp("immunizations") / "demo.db"
-    shutil.copyfile(source, path)
-    store = Store.open(path, key)
-    with store.read_session() as session:
-        ids = session.scalars(select(Patient.id).where(Patient.date_of_birth < date(2025, 1, 1))
-                              .order_by(Patient.mrn)).all()
-        restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
-    assert restricted is not None
-    users = {name: sign_in(store, name) for name in ("physician", "nurse", "frontdesk")}
-    yield Clinic(store=store, **users, restricted=restricted,
-                 free=iter([i for i in ids if i != restricted]))
-    store.close()
+def clinic(demo_chart: Callable[..., DemoChart]) -> DemoChart:
+    return demo_chart(born_before=date(2025, 1, 1))
 
 
-@pytest.fixture
-def patient(clinic: Clinic) -> uuid.UUID:
-    return next(clinic.free)
-
-
-def record(clinic: Clinic, patient: uuid.UUID, entered: ImmunizationInput = FLU, *,
+def record(clinic: DemoChart, patient: uuid.UUID, entered: ImmunizationInput = FLU, *,
            actor: Actor | None = None) -> ImmunizationEntry:
     return perform(clinic.store, actor or clinic.nurse, record_immunization, patient_id=patient,
                    immunization=entered, today=TODAY)
 
 
-def errors_of(clinic: Clinic, patient: uuid.UUID, **changes: Any) -> dict[str, str]:
+def errors_of(clinic: DemoChart, patient: uuid.UUID, **changes: Any) -> dict[str, str]:
     with pytest.raises(ImmunizationInvalid) as raised:
         record(clinic, patient, replace(FLU, **changes))
     return raised.value.errors
@@ -106,7 +70,7 @@ def test_the_cvx_reference_holds_common_vaccines_under_their_real_codes() -> Non
     assert find_vaccine("8") == find_vaccine(" 08 ") and find_vaccine("999") is None
 
 
-def test_a_dose_is_recorded_with_the_reference_name(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_dose_is_recorded_with_the_reference_name(clinic: DemoChart, patient: uuid.UUID) -> None:
     flu = record(clinic, patient, replace(FLU, administered_by_id=clinic.nurse.user_id))
     assert (flu.cvx_code, flu.vaccine, flu.administered_by, flu.administered_by_id) == (
         "141", "Influenza, seasonal, injectable", "Daniel O'Connor", clinic.nurse.user_id)
@@ -121,7 +85,7 @@ def test_a_dose_is_recorded_with_the_reference_name(clinic: Clinic, patient: uui
     assert listed[1] == flu and tdap.lot_number is None
 
 
-def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_each_field_has_its_own_message(clinic: DemoChart, patient: uuid.UUID) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
     assert errors_of(clinic, patient, cvx_code="999", administered_on=None, route="IM",
@@ -151,7 +115,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
 
 
 def test_a_dose_entered_in_error_is_kept_as_a_tombstone(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     wrong = record(clinic, patient)
     with pytest.raises(StaleRecord):
@@ -167,7 +131,7 @@ def test_a_dose_entered_in_error_is_kept_as_a_tombstone(
                 immunization_id=wrong.id)
 
 
-def test_who_may_read_and_record_immunizations(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_who_may_read_and_record_immunizations(clinic: DemoChart, patient: uuid.UUID) -> None:
     with pytest.raises(PermissionDenied) as denied:
         perform(clinic.store, clinic.frontdesk, immunizations, patient_id=patient)
     assert denied.value.permission == "chart.read"
@@ -185,18 +149,14 @@ def test_who_may_read_and_record_immunizations(clinic: Clinic, patient: uuid.UUI
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     given = record(clinic, patient, replace(FLU, notes="Fainted after the dose"))
     perform(clinic.store, clinic.physician, immunizations, patient_id=patient)
     perform(clinic.store, clinic.physician, remove_immunization, patient_id=patient,
             immunization_id=given.id)
-    with clinic.store.read_session() as session:
-        entries = session.scalars(select(AuditEntry).where(
-            AuditEntry.patient_id == patient, AuditEntry.action.like("chart.%"))
-            .order_by(AuditEntry.seq)).all()
-        rows = [(e.username, e.action, e.resource_type, e.resource_id, e.reason, e.changes)
-                for e in entries]
+    rows = [(e.username, e.action, e.resource_type, e.resource_id, e.reason, e.changes)
+            for e in chart_audit(clinic.store, patient)]
     assert rows == [
         ("nurse", "chart.write", "immunization", str(given.id), "added", {"fields": [
             "administered_on", "cvx_code", "lot_number", "manufacturer", "notes", "route",

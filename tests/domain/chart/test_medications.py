@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+from chart_people import DemoChart, chart_audit
 from demo_users import sign_in
 from sqlalchemy import func, select
 
-from medtrack_desktop.demo import DEMO_PASSWORD, DEMO_RESTRICTED_MRN
-from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.medications import (
@@ -50,63 +48,40 @@ REGIMEN = {"dose": "500", "dose_unit": "mg", "route": "oral", "frequency": "twic
            "instructions": "Take with meals"}
 
 
-@dataclass
-class Clinic:
-    store: Store
-    physician: Actor
-    nurse: Actor
-    frontdesk: Actor
-    portal_user: uuid.UUID  # the demo patient's own login: not staff
-    restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted adults nobody in this module used yet
+@pytest.fixture(scope="module")
+def clinic(demo_chart: Callable[..., DemoChart]) -> DemoChart:
+    return demo_chart(born_before=date(2006, 1, 1))  # adults
 
 
 @pytest.fixture(scope="module")
-def clinic(
-    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Clinic]:
-    """One copy of the demo clinic for the module; each test charts its own patient."""
-    source, key = demo_template
-    path = tmp_path_factory.mktemp("medications") / "demo.db"
-    shutil.copyfile(source, path)
-    store = Store.open(path, key)
-    with store.read_session() as session:
-        adults = session.scalars(select(Patient.id).where(Patient.date_of_birth < date(2006, 1, 1))
-                                 .order_by(Patient.mrn)).all()
-        restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
+def portal_user(clinic: DemoChart) -> uuid.UUID:
+    """The demo patient's own login: a user of the clinic, but not staff."""
+    with clinic.store.read_session() as session:
         portal = session.scalar(select(User.id).where(User.username == "patient"))
-    assert restricted is not None and portal is not None
-    users = {name: sign_in(store, name) for name in ("physician", "nurse", "frontdesk")}
-    yield Clinic(store=store, **users, portal_user=portal, restricted=restricted,
-                 free=iter([i for i in adults if i != restricted]))
-    store.close()
+    assert portal is not None
+    return portal
 
 
-@pytest.fixture
-def patient(clinic: Clinic) -> uuid.UUID:
-    return next(clinic.free)
-
-
-def start(clinic: Clinic, patient: uuid.UUID, entered: MedicationInput = METFORMIN, *,
+def start(clinic: DemoChart, patient: uuid.UUID, entered: MedicationInput = METFORMIN, *,
           actor: Actor | None = None) -> MedicationEntry:
     return perform(clinic.store, actor or clinic.physician, start_medication,
                    patient_id=patient, medication=entered, today=TODAY)
 
 
-def change(clinic: Clinic, patient: uuid.UUID, med: MedicationEntry, *,
+def change(clinic: DemoChart, patient: uuid.UUID, med: MedicationEntry, *,
            actor: Actor | None = None, **kw: Any) -> MedicationEntry:
     arguments = {**REGIMEN, "version": med.version, **kw}
     return perform(clinic.store, actor or clinic.physician, change_medication,
                    patient_id=patient, medication_id=med.id, **arguments)
 
 
-def stop(clinic: Clinic, patient: uuid.UUID, med: MedicationEntry, **kw: Any) -> MedicationEntry:
+def stop(clinic: DemoChart, patient: uuid.UUID, med: MedicationEntry, **kw: Any) -> MedicationEntry:
     arguments = {"version": med.version, "reason": "GI upset", "today": TODAY, **kw}
     return perform(clinic.store, clinic.physician, discontinue_medication, patient_id=patient,
                    medication_id=med.id, **arguments)
 
 
-def start_errors(clinic: Clinic, patient: uuid.UUID, entered: MedicationInput) -> dict[str, str]:
+def start_errors(clinic: DemoChart, patient: uuid.UUID, entered: MedicationInput) -> dict[str, str]:
     with pytest.raises(MedicationInvalid) as raised:
         start(clinic, patient, entered)
     return raised.value.errors
@@ -119,7 +94,7 @@ def history_rows(store: Store, medication_id: uuid.UUID) -> int:
 
 
 def test_each_change_writes_a_history_row_with_the_medication_after_it(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     started = start(clinic, patient, replace(METFORMIN, prescriber_id=clinic.physician.user_id))
     assert (started.dose, started.prescriber, started.status) == (
@@ -150,7 +125,7 @@ def test_each_change_writes_a_history_row_with_the_medication_after_it(
                                 "status_reason": "GI upset", "end_on": "2026-11-20"}
 
 
-def test_a_completed_course_is_kept_with_its_end(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_completed_course_is_kept_with_its_end(clinic: DemoChart, patient: uuid.UUID) -> None:
     course = start(clinic, patient, MedicationInput(
         name="Amoxicillin 500 mg capsule", dose="0.5", dose_unit="g", route="oral",
         frequency="three times daily", start_on=date(2026, 11, 15),
@@ -173,7 +148,7 @@ def test_a_completed_course_is_kept_with_its_end(clinic: Clinic, patient: uuid.U
     assert history_rows(clinic.store, course.id) == 2
 
 
-def test_the_dose_is_a_plain_number_above_zero(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_the_dose_is_a_plain_number_above_zero(clinic: DemoChart, patient: uuid.UUID) -> None:
     message = ("Dose: a number above 0 such as 500 or 0.5 (a 0 before the point, at most 3 "
                "decimals).")
     for typed in (".5", "0", "0.000", "-5", "five", "1e3", "NaN", "1,000", "0.0005",
@@ -192,7 +167,9 @@ def test_the_dose_is_a_plain_number_above_zero(clinic: Clinic, patient: uuid.UUI
     assert (nothing.dose, nothing.dose_unit, nothing.start_on) == (None, None, None)
 
 
-def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_each_field_has_its_own_message(
+    clinic: DemoChart, patient: uuid.UUID, portal_user: uuid.UUID
+) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
     assert start_errors(clinic, patient, MedicationInput(
@@ -206,7 +183,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
         "instructions": "Instructions: remove the control or invisible characters.",
         "prescriber": "Prescriber: choose a clinic user or type a name, not both.",
     }
-    for stranger in (uuid.uuid4(), clinic.portal_user):
+    for stranger in (uuid.uuid4(), portal_user):
         assert start_errors(clinic, patient, replace(METFORMIN, prescriber_id=stranger)) == {
             "prescriber": "Prescriber: not a user of this clinic."}
     assert start_errors(clinic, patient, replace(
@@ -229,7 +206,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
     assert history_rows(clinic.store, med.id) == 1
 
 
-def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_change_on_a_stale_copy_is_refused(clinic: DemoChart, patient: uuid.UUID) -> None:
     med = start(clinic, patient)
     newer = change(clinic, patient, med, frequency="once daily")
     with pytest.raises(StaleRecord):
@@ -244,14 +221,16 @@ def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID)
     assert history_rows(clinic.store, med.id) == 2
 
 
-def test_a_change_that_changes_nothing_writes_nothing(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_change_that_changes_nothing_writes_nothing(
+    clinic: DemoChart, patient: uuid.UUID
+) -> None:
     med = start(clinic, patient)
     same = change(clinic, patient, med, dose="500.0", frequency=" twice  daily ")
     assert same.version == med.version
     assert history_rows(clinic.store, med.id) == 1
 
 
-def test_the_list_shows_active_medications_first(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_the_list_shows_active_medications_first(clinic: DemoChart, patient: uuid.UUID) -> None:
     stopped = start(clinic, patient, replace(METFORMIN, name="Atorvastatin 20 mg"))
     stop(clinic, patient, stopped)
     for name in ("Lisinopril 10 mg", "Aspirin 81 mg"):
@@ -265,7 +244,7 @@ def test_the_list_shows_active_medications_first(clinic: Clinic, patient: uuid.U
     assert [m.name for m in current] == ["Aspirin 81 mg", "Lisinopril 10 mg"]
 
 
-def test_who_may_read_and_write_medications(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_who_may_read_and_write_medications(clinic: DemoChart, patient: uuid.UUID) -> None:
     med = start(clinic, patient, actor=clinic.nurse)
     change(clinic, patient, med, actor=clinic.nurse, dose="850")
     with pytest.raises(PermissionDenied) as denied:
@@ -288,7 +267,7 @@ def test_who_may_read_and_write_medications(clinic: Clinic, patient: uuid.UUID) 
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     med = start(clinic, patient, replace(METFORMIN, name="Buprenorphine 8 mg film",
                                          instructions="Dissolve under tongue"))
@@ -298,12 +277,8 @@ def test_reads_and_writes_are_audited_without_the_clinical_text(
     perform(clinic.store, clinic.physician, medications, patient_id=patient)
     perform(clinic.store, clinic.physician, medication_history, patient_id=patient,
             medication_id=med.id)
-    with clinic.store.read_session() as session:
-        entries = session.scalars(select(AuditEntry).where(
-            AuditEntry.patient_id == patient, AuditEntry.action.like("chart.%"))
-            .order_by(AuditEntry.seq)).all()
-        rows = [(e.action, e.resource_type, e.resource_id, e.reason, e.changes)
-                for e in entries]
+    rows = [(e.action, e.resource_type, e.resource_id, e.reason, e.changes)
+            for e in chart_audit(clinic.store, patient)]
     med_id = str(med.id)
     assert rows == [
         ("chart.write", "medication", med_id, "started", {"fields": [
@@ -322,7 +297,7 @@ def test_reads_and_writes_are_audited_without_the_clinical_text(
 @pytest.mark.postgres
 def test_the_history_and_decimal_doses_round_trip_on_postgresql(pg_store: Store) -> None:
     with pg_store.session() as session:
-        seat = initialize_workstation(session, clinic_name="Server Clinic",
+        seat = initialize_workstation(session, clinic_name="Server DemoChart",
                                       workstation_name="Exam 9")
         system = Actor.system(seat, name="test")
         add_user(session, system, username="physician", password=DEMO_PASSWORD,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
-from demo_users import sign_in
+from chart_people import DemoChart, chart_audit
 from sqlalchemy import select
 
-from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
@@ -30,70 +27,28 @@ from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import RestrictedRecord
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.engine import Store
 
 TODAY = date(2026, 11, 25)
 
 
-@dataclass
-class Clinic:
-    store: Store
-    physician: Actor
-    nurse: Actor
-    assistant: Actor
-    frontdesk: Actor
-    biller: Actor
-    restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted patients nobody in this module used yet
-
-
 @pytest.fixture(scope="module")
-def clinic(
-    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Clinic]:
-    """One copy of the demo clinic for the module; each test charts its own patient."""
-    source, key = demo_template
-    path = tmp_path_factory.mktemp("problems") / "demo.db"
-    shutil.copyfile(source, path)
-    store = Store.open(path, key)
-    with store.read_session() as session:
-        ids = session.scalars(select(Patient.id).order_by(Patient.mrn)).all()
-        restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
-    assert restricted is not None
-    users = {name: sign_in(store, name)
-             for name in ("physician", "nurse", "assistant", "frontdesk", "biller")}
-    yield Clinic(store=store, **users, restricted=restricted,
-                 free=iter([i for i in ids if i != restricted]))
-    store.close()
+def clinic(demo_chart: Callable[..., DemoChart]) -> DemoChart:
+    return demo_chart()
 
 
-@pytest.fixture
-def patient(clinic: Clinic) -> uuid.UUID:
-    return next(clinic.free)
-
-
-def save(clinic: Clinic, actor: Actor, patient: uuid.UUID, entered: ProblemInput, **kw: object):
+def save(clinic: DemoChart, actor: Actor, patient: uuid.UUID, entered: ProblemInput, **kw: object):
     return perform(clinic.store, actor, save_problem, patient_id=patient, problem=entered,
                    today=TODAY, **kw)
 
 
-def errors_of(clinic: Clinic, patient: uuid.UUID, entered: ProblemInput) -> dict[str, str]:
+def errors_of(clinic: DemoChart, patient: uuid.UUID, entered: ProblemInput) -> dict[str, str]:
     with pytest.raises(ProblemInvalid) as raised:
         save(clinic, clinic.physician, patient, entered)
     return raised.value.errors
 
 
-def audit_entries(store: Store, patient: uuid.UUID) -> list[AuditEntry]:
-    with store.read_session() as session:
-        rows = session.scalars(select(AuditEntry).where(
-            AuditEntry.patient_id == patient, AuditEntry.action.like("chart.%"))
-            .order_by(AuditEntry.seq)).all()
-        session.expunge_all()
-        return list(rows)
-
-
 def test_a_coded_problem_takes_the_code_set_description_and_billable_flag(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     diabetes = save(clinic, clinic.physician, patient, ProblemInput(code=" e119 "))
     assert (diabetes.code_system, diabetes.code, diabetes.title, diabetes.billable) == (
@@ -106,7 +61,7 @@ def test_a_coded_problem_takes_the_code_set_description_and_billable_flag(
     assert (free.code, free.title, free.billable) == (None, "Family stress", None)
 
 
-def test_a_code_the_code_set_lacks_is_refused(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_code_the_code_set_lacks_is_refused(clinic: DemoChart, patient: uuid.UUID) -> None:
     for typed in ("E11.999", "E11.9X", "not a code", "E" * 40):
         errors = errors_of(clinic, patient, ProblemInput(code=typed, title="Diabetes"))
         assert set(errors) == {"code"}
@@ -115,7 +70,7 @@ def test_a_code_the_code_set_lacks_is_refused(clinic: Clinic, patient: uuid.UUID
         assert session.scalars(select(Problem).where(Problem.patient_id == patient)).all() == []
 
 
-def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_each_field_has_its_own_message(clinic: DemoChart, patient: uuid.UUID) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
     assert errors_of(clinic, patient, ProblemInput()) == {
@@ -150,7 +105,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
     assert (ended.onset_on, ended.resolved_on, ended.current) == (born, TODAY, False)
 
 
-def test_the_list_shows_current_problems_first(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_the_list_shows_current_problems_first(clinic: DemoChart, patient: uuid.UUID) -> None:
     for title, status in (("Asthma", "resolved"), ("Hypertension", "chronic"),
                           ("Back pain", "inactive"), ("Cough", "active")):
         save(clinic, clinic.nurse, patient, ProblemInput(title=title, status=status))
@@ -163,7 +118,7 @@ def test_the_list_shows_current_problems_first(clinic: Clinic, patient: uuid.UUI
     assert [p.title for p in current] == ["Cough", "Hypertension"]
 
 
-def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_a_change_on_a_stale_copy_is_refused(clinic: DemoChart, patient: uuid.UUID) -> None:
     first = save(clinic, clinic.physician, patient, ProblemInput(code="I10"))
     changed = save(clinic, clinic.nurse, patient, replace(
         ProblemInput(code="I10"), status="chronic", onset_on=date(2019, 5, 1)),
@@ -181,7 +136,7 @@ def test_a_change_on_a_stale_copy_is_refused(clinic: Clinic, patient: uuid.UUID)
 
 
 def test_a_problem_entered_in_error_is_kept_as_a_tombstone(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     wrong = save(clinic, clinic.physician, patient, ProblemInput(code="J45.909"))
     perform(clinic.store, clinic.physician, remove_problem, patient_id=patient,
@@ -202,7 +157,7 @@ def test_a_problem_entered_in_error_is_kept_as_a_tombstone(
                 problem_id=live.id)
 
 
-def test_who_may_read_and_write_the_problem_list(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_who_may_read_and_write_the_problem_list(clinic: DemoChart, patient: uuid.UUID) -> None:
     for clerk in (clinic.frontdesk, clinic.biller):
         with pytest.raises(PermissionDenied) as denied:
             perform(clinic.store, clerk, problems, patient_id=patient)
@@ -218,7 +173,7 @@ def test_who_may_read_and_write_the_problem_list(clinic: Clinic, patient: uuid.U
     assert denials == ["chart.read"] * 4
 
 
-def test_a_restricted_record_is_refused_outside_its_care_team(clinic: Clinic) -> None:
+def test_a_restricted_record_is_refused_outside_its_care_team(clinic: DemoChart) -> None:
     with pytest.raises(RestrictedRecord):
         perform(clinic.store, clinic.nurse, problems, patient_id=clinic.restricted)
     with pytest.raises(RestrictedRecord):
@@ -229,7 +184,7 @@ def test_a_restricted_record_is_refused_outside_its_care_team(clinic: Clinic) ->
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
@@ -243,7 +198,7 @@ def test_reads_and_writes_are_audited_without_the_clinical_text(
     perform(clinic.store, clinic.physician, problems, patient_id=patient)
     perform(clinic.store, clinic.physician, remove_problem, patient_id=patient,
             problem_id=saved.id)
-    entries = audit_entries(clinic.store, patient)
+    entries = chart_audit(clinic.store, patient)
     assert [(e.action, e.resource_type, e.resource_id, e.reason, e.changes) for e in entries] == [
         ("chart.write", "problem", str(saved.id), "added",
          {"fields": ["notes", "onset_on", "status", "title"]}),

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_users import sign_in
-from sqlalchemy import select
+from chart_people import DemoChart, chart_audit
 
-from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
-from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound
 from medtrack_desktop.domain.chart.models import Procedure
@@ -32,7 +27,6 @@ from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import RestrictedRecord
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.patients.registry import StaleRecord
-from medtrack_desktop.store.engine import Store
 
 TODAY = date(2026, 11, 25)
 VISIT = ProcedureInput(code="99213", description="Office visit, established patient",
@@ -44,56 +38,24 @@ SNOMED = ("Code: a SNOMED CT concept id is 6 to 10 digits ending in a valid chec
           "(80146002).")
 
 
-@dataclass
-class Clinic:
-    store: Store
-    physician: Actor
-    nurse: Actor
-    assistant: Actor
-    frontdesk: Actor
-    restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted patients born before VISIT, not used yet
+@pytest.fixture(scope="module")
+def clinic(demo_chart: Callable[..., DemoChart]) -> DemoChart:
+    return demo_chart(born_before=date(2024, 1, 1))
 
 
 @pytest.fixture(scope="module")
-def clinic(
-    demo_template: tuple[Path, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Clinic]:
-    """One copy of the demo clinic for the module; each test charts its own patient."""
-    source, key = demo_template
-    path = tmp_path_factory.mktemp("procedures") / "demo.db"
-    shutil.copyfile(source, path)
-    store = Store.open(path, key)
-    with store.read_session() as session:
-        ids = session.scalars(select(Patient.id).where(Patient.date_of_birth < date(2024, 1, 1))
-                              .order_by(Patient.mrn)).all()
-        restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
-    assert restricted is not None
-    users = {name: sign_in(store, name) for name in ("physician", "nurse", "assistant",
-                                                     "frontdesk")}
-    yield Clinic(store=store, **users, restricted=restricted,
-                 free=iter([i for i in ids if i != restricted]))
-    store.close()
-
-
-@pytest.fixture
-def patient(clinic: Clinic) -> uuid.UUID:
-    return next(clinic.free)
-
-
-@pytest.fixture(scope="module")
-def coded(clinic: Clinic) -> uuid.UUID:
+def coded(clinic: DemoChart) -> uuid.UUID:
     """One patient for the code-shape cases (dozens of them; the demo has 40 patients)."""
     return next(clinic.free)
 
 
-def record(clinic: Clinic, patient: uuid.UUID, entered: ProcedureInput = VISIT, *,
+def record(clinic: DemoChart, patient: uuid.UUID, entered: ProcedureInput = VISIT, *,
            actor: Actor | None = None) -> ProcedureEntry:
     return perform(clinic.store, actor or clinic.physician, record_procedure, patient_id=patient,
                    procedure=entered, today=TODAY)
 
 
-def errors_of(clinic: Clinic, patient: uuid.UUID, **changes: Any) -> dict[str, str]:
+def errors_of(clinic: DemoChart, patient: uuid.UUID, **changes: Any) -> dict[str, str]:
     with pytest.raises(ProcedureInvalid) as raised:
         record(clinic, patient, replace(VISIT, **changes))
     return raised.value.errors
@@ -106,7 +68,7 @@ def errors_of(clinic: Clinic, patient: uuid.UUID, **changes: Any) -> dict[str, s
     ("SNOMED-CT", "387713003", "387713003"),
 ])
 def test_well_formed_codes_of_each_system_are_kept(
-    clinic: Clinic, coded: uuid.UUID, system: str, typed: str, stored: str
+    clinic: DemoChart, coded: uuid.UUID, system: str, typed: str, stored: str
 ) -> None:
     done = record(clinic, coded, replace(VISIT, code_system=system, code=typed))
     assert (done.code_system, done.code) == (system, stored)
@@ -122,12 +84,12 @@ def test_well_formed_codes_of_each_system_are_kept(
     ("SNOMED-CT", "731000124108", SNOMED),  # an extension id: longer than the column
 ])
 def test_malformed_codes_are_refused_at_the_field(
-    clinic: Clinic, coded: uuid.UUID, system: str, typed: str, message: str
+    clinic: DemoChart, coded: uuid.UUID, system: str, typed: str, message: str
 ) -> None:
     assert errors_of(clinic, coded, code_system=system, code=typed) == {"code": message}
 
 
-def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_each_field_has_its_own_message(clinic: DemoChart, patient: uuid.UUID) -> None:
     with clinic.store.read_session() as session:
         born = session.get_one(Patient, patient).date_of_birth
     assert errors_of(clinic, patient, code_system="LOINC", description=" ", performed_on=None,
@@ -155,7 +117,7 @@ def test_each_field_has_its_own_message(clinic: Clinic, patient: uuid.UUID) -> N
 
 
 def test_the_list_is_newest_first_and_names_the_performer(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     record(clinic, patient, replace(VISIT, performer_id=clinic.physician.user_id))
     record(clinic, patient, ProcedureInput(
@@ -169,7 +131,7 @@ def test_the_list_is_newest_first_and_names_the_performer(
 
 
 def test_a_procedure_entered_in_error_is_kept_as_a_tombstone(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     wrong = record(clinic, patient)
     with pytest.raises(StaleRecord):
@@ -185,7 +147,7 @@ def test_a_procedure_entered_in_error_is_kept_as_a_tombstone(
                 procedure_id=wrong.id)
 
 
-def test_who_may_read_and_record_procedures(clinic: Clinic, patient: uuid.UUID) -> None:
+def test_who_may_read_and_record_procedures(clinic: DemoChart, patient: uuid.UUID) -> None:
     with pytest.raises(PermissionDenied) as denied:
         perform(clinic.store, clinic.frontdesk, procedures, patient_id=patient)
     assert denied.value.permission == "chart.read"
@@ -201,18 +163,14 @@ def test_who_may_read_and_record_procedures(clinic: Clinic, patient: uuid.UUID) 
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(
-    clinic: Clinic, patient: uuid.UUID
+    clinic: DemoChart, patient: uuid.UUID
 ) -> None:
     done = record(clinic, patient, ProcedureInput(
         code_system="HCPCS", code="J1100", description="Dexamethasone injection",
         performed_on=TODAY, notes="Tolerated well"))
     perform(clinic.store, clinic.nurse, procedures, patient_id=patient)
-    with clinic.store.read_session() as session:
-        entries = session.scalars(select(AuditEntry).where(
-            AuditEntry.patient_id == patient, AuditEntry.action.like("chart.%"))
-            .order_by(AuditEntry.seq)).all()
-        rows = [(e.username, e.action, e.resource_type, e.resource_id, e.reason, e.changes)
-                for e in entries]
+    rows = [(e.username, e.action, e.resource_type, e.resource_id, e.reason, e.changes)
+            for e in chart_audit(clinic.store, patient)]
     assert rows == [
         ("physician", "chart.write", "procedure", str(done.id), "added", {"fields": [
             "code", "code_system", "description", "notes", "performed_on"]}),
