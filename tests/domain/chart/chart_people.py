@@ -1,21 +1,36 @@
-"""Who is in a chart test, and what they did: the demo clinic's staff (signed in on first use)
-and the chart audit entries of one patient."""
+"""Who is in a chart test, and what they did: the demo clinic's staff (signed in on first use),
+small clinics made through the services for the tests that build their own (once per module,
+a copy per test), and the chart audit entries of one patient."""
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import TypeVar
 
 from demo_users import sign_in
 from sqlalchemy import select
 
-from medtrack_desktop.demo import DEMO_RESTRICTED_MRN
+from medtrack_desktop.demo import DEMO_PASSWORD, DEMO_RESTRICTED_MRN
 from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.identity.accounts import add_user
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.workstation import initialize_workstation
+from medtrack_desktop.domain.patients.demographics import Demographics
 from medtrack_desktop.domain.patients.models import Patient
+from medtrack_desktop.domain.patients.registry import register_patient
+from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.migrate import upgrade
+
+ClinicT = TypeVar("ClinicT")
 
 
 class SignedIn:
@@ -58,6 +73,50 @@ def open_demo_chart(store: Store, *, born_before: date | None = None) -> DemoCha
     assert restricted is not None
     return DemoChart(store=store, restricted=restricted,
                      free=iter([i for i in ids if i != restricted]))
+
+
+def add_staff(
+    store: Store, staff: Mapping[str, str], *, clinic_name: str, workstation_name: str
+) -> Actor:
+    """A new clinic on ``store`` with these users (username -> role, the demo password), made
+    through the services; the system actor, to go on making the clinic with."""
+    with store.session() as session:
+        seat = initialize_workstation(session, clinic_name=clinic_name,
+                                      workstation_name=workstation_name)
+    system = Actor.system(seat, name="test")
+    for username, role in staff.items():
+        perform(store, system, add_user, username=username, password=DEMO_PASSWORD,
+                first_name=username.title(), last_name="Staff", roles=(role,))
+    return system
+
+
+def add_patient(store: Store, system: Actor, *, last_name: str, first_name: str,
+                born: date) -> uuid.UUID:
+    """A patient registered today through the service."""
+    return perform(store, system, register_patient, today=utcnow().date(),
+                   demographics=Demographics(last_name=last_name, first_name=first_name,
+                                             sex="female", date_of_birth=born)).id
+
+
+def build_once(folder: Path, make: Callable[[Store], ClinicT]) -> tuple[Path, bytes, ClinicT]:
+    """A new migrated database in ``folder`` that ``make`` fills: (path, key, what it made,
+    its store closed). Tests then work on an ``open_copy`` each."""
+    key = secrets.token_bytes(32)
+    path = folder / "clinic.db"
+    store = Store.open(path, key, create=True)
+    upgrade(store.engine)
+    try:
+        return path, key, make(store)
+    finally:
+        store.close()
+
+
+def open_copy(built: tuple[Path, bytes, ClinicT], folder: Path) -> ClinicT:
+    """What ``build_once`` made, on a copy of its database in ``folder`` (a dataclass with a
+    ``store``, now open: the caller closes it)."""
+    source, key, clinic = built
+    shutil.copyfile(source, folder / "clinic.db")
+    return dataclasses.replace(clinic, store=Store.open(folder / "clinic.db", key))
 
 
 def chart_audit(store: Store, patient: uuid.UUID) -> list[AuditEntry]:

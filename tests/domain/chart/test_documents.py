@@ -3,22 +3,18 @@ signed encounters, tombstones, permissions and PHI-free audit; real encrypted st
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import secrets
-import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from chart_people import add_patient, add_staff
 from demo_users import sign_in
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import DBAPIError
 
-from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.chart.access import ChartRecordNotFound, SignedRecordLocked
@@ -37,15 +33,11 @@ from medtrack_desktop.domain.chart.documents import (
     remove_document,
 )
 from medtrack_desktop.domain.chart.models import Document, DocumentContent, Encounter
-from medtrack_desktop.domain.identity.accounts import add_user
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
-from medtrack_desktop.domain.identity.workstation import initialize_workstation
-from medtrack_desktop.domain.patients.demographics import Demographics
-from medtrack_desktop.domain.patients.registry import StaleRecord, register_patient
+from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import new_id, utcnow
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.store.migrate import upgrade
 
 STAFF = {"nurse": "nurse", "frontdesk": "front_desk"}
 PDF_BYTES = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -65,41 +57,18 @@ class Clinic:
 
 
 def open_clinic(store: Store) -> Clinic:
-    with store.session() as session:
-        seat = initialize_workstation(session, clinic_name="Documents Test Clinic",
-                                      workstation_name="Exam 2")
-    system = Actor.system(seat, name="test")
-    for username, role in STAFF.items():
-        perform(store, system, add_user, username=username, password=DEMO_PASSWORD,
-                first_name=username.title(), last_name="Staff", roles=(role,))
+    system = add_staff(store, STAFF, clinic_name="Documents Test Clinic",
+                       workstation_name="Exam 2")
     patient, other = (
-        perform(store, system, register_patient, today=utcnow().date(),
-                demographics=Demographics(last_name=last, first_name="Jane", sex="female",
-                                          date_of_birth=utcnow().date().replace(year=1980))).id
+        add_patient(store, system, last_name=last, first_name="Jane",
+                    born=utcnow().date().replace(year=1980))
         for last in ("Roe", "Doe"))
     return Clinic(store, sign_in(store, "nurse"), sign_in(store, "frontdesk"), patient, other)
 
 
-@pytest.fixture(scope="module")
-def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, Clinic]:
-    """The clinic built once (password hashing is slow on purpose); tests get a copy."""
-    key = secrets.token_bytes(32)
-    path = tmp_path_factory.mktemp("documents-clinic") / "clinic.db"
-    store = Store.open(path, key, create=True)
-    upgrade(store.engine)
-    try:
-        return path, key, open_clinic(store)
-    finally:
-        store.close()
-
-
 @pytest.fixture
-def clinic(tmp_path: Path, clinic_template: tuple[Path, bytes, Clinic]) -> Iterator[Clinic]:
-    source, key, built = clinic_template
-    shutil.copyfile(source, tmp_path / "clinic.db")
-    store = Store.open(tmp_path / "clinic.db", key)
-    yield dataclasses.replace(built, store=store)
-    store.close()
+def clinic(clinic_copy: Callable[[Callable[[Store], Clinic]], Clinic]) -> Clinic:
+    return clinic_copy(open_clinic)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
