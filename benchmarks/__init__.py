@@ -6,14 +6,24 @@ goes to stderr. A later issue adds its scenario as a module with a ``SCENARIO`` 
 
 from __future__ import annotations
 
-from benchmarks import audit, cipher_overhead, cold_start, demo_create, icd10, labels, patients
+from benchmarks import (
+    audit,
+    chart,
+    cipher_overhead,
+    cold_start,
+    demo_create,
+    icd10,
+    labels,
+    patients,
+)
 from benchmarks.common import Scenario
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
                      audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO,
-                     patients.GENERATE, patients.SEARCH, patients.SAVE, icd10.SCENARIO)
+                     patients.GENERATE, patients.SEARCH, patients.SAVE, icd10.SCENARIO,
+                     chart.SCENARIO)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]
