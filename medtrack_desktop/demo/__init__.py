@@ -15,6 +15,7 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
+from medtrack_desktop.demo.charts import add_demo_charts
 from medtrack_desktop.demo.coverage import COVERED_PATIENTS, add_demo_coverage
 from medtrack_desktop.demo.people import synthetic_people
 from medtrack_desktop.domain.identity.accounts import add_user
@@ -106,6 +107,9 @@ def populate_demo(
             progress(done, patients)
 
     add_demo_coverage(store, system, patient_ids=first_ids, today=today, seed=seed)
+    if not add_demo_charts(store, today=today, seed=seed, timezone=seat.clinic_timezone,
+                           cancelled=cancelled):
+        raise DemoCancelled("The demo build was cancelled.")
     with store.session() as session:
         mark_search_index_current(session)  # every patient was indexed as it was added
     usernames = [staff[0] for staff in DEMO_STAFF]

@@ -1,17 +1,38 @@
-"""The demo clinic: one user per role, N realistic synthetic patients, built atomically."""
+"""The demo clinic: one user per role, N realistic synthetic patients with living charts,
+built atomically."""
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from demo_users import sign_in
+from sqlalchemy import func, select
 
 from medtrack_desktop.demo import DEMO_PASSWORD, DemoCancelled, create_demo_database
+from medtrack_desktop.demo.charts import demo_codes
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.chart.allergies import allergy_status
+from medtrack_desktop.domain.chart.models import (
+    Encounter,
+    Immunization,
+    Medication,
+    MedicationChange,
+    Problem,
+    Signature,
+    VitalSigns,
+)
+from medtrack_desktop.domain.chart.signing import verify_signatures
 from medtrack_desktop.domain.identity.accounts import authenticate
 from medtrack_desktop.domain.identity.models import ROLE_NAMES, Role, User, UserRole
 from medtrack_desktop.domain.identity.workstation import current_seat
@@ -268,3 +289,162 @@ def test_the_demo_has_a_restricted_record_to_try_break_the_glass(demo_store: Sto
     with pytest.raises(RestrictedRecord) as front_desk:
         perform(demo_store, actor("frontdesk"), open_patient_by_mrn, mrn=DEMO_RESTRICTED_MRN)
     assert not front_desk.value.can_break_glass
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo200_store(demo200: Demo) -> Iterator[Store]:
+    """The 200-patient demo opened (shared by the chart checks; they only read, and verify)."""
+    store = Store.open(demo200.path, demo200.key)
+    yield store
+    store.close()
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def test_every_patient_has_a_chart_of_1_to_15_visits(demo200: Demo, demo200_store: Store) -> None:
+    with demo200_store.read_session() as session:
+        per_patient = dict(session.execute(select(Encounter.patient_id, func.count())
+                                           .group_by(Encounter.patient_id)).all())
+        rows = session.execute(select(Encounter.status, Encounter.starts_at, Encounter.reason,
+                                      Encounter.subjective, Encounter.plan,
+                                      Encounter.review_of_systems, Encounter.cancelled_reason))
+        encounters = rows.all()
+    assert set(per_patient) == {patient.id for patient in demo200.patients}
+    assert all(1 <= count <= 15 for count in per_patient.values())
+    statuses = Counter(row.status for row in encounters)
+    assert statuses["signed"] > 0.9 * len(encounters)
+    assert statuses["cancelled"] > 0 and statuses["draft"] + statuses["in_progress"] > 0
+    for row in encounters:
+        assert row.starts_at.date() <= TODAY
+        if row.status in ("draft", "in_progress"):  # open notes are the last days' visits
+            assert (TODAY - row.starts_at.date()).days <= 5
+        if row.status == "signed":
+            assert row.reason and row.subjective and row.plan and row.review_of_systems
+        assert (row.status == "cancelled") == bool(row.cancelled_reason)
+
+
+def test_signed_visits_have_one_signature_each_and_they_verify(demo200_store: Store) -> None:
+    physician = sign_in(demo200_store, "physician")
+    with demo200_store.read_session() as session:
+        signed = set(session.scalars(select(Encounter.id).where(Encounter.status == "signed")))
+        signatures = session.execute(select(Signature.record_id, Signature.signer_id,
+                                            Signature.meaning)).all()
+    assert Counter(row.record_id for row in signatures) == Counter(signed)  # one each
+    assert {(row.signer_id, row.meaning) for row in signatures} == {
+        (physician.user_id, "authorship")}
+    for encounter_id in random.Random(7).sample(sorted(signed), 40):
+        checks = perform(demo200_store, physician, verify_signatures, encounter_id=encounter_id)
+        assert len(checks) == 1 and checks[0].valid, encounter_id
+
+
+def test_allergies_are_no_known_listed_or_not_recorded_about_a_third_each(
+    demo200: Demo, demo200_store: Store,
+) -> None:
+    physician = sign_in(demo200_store, "physician")  # on the restricted record's care team
+    states = Counter(
+        perform(demo200_store, physician, allergy_status, patient_id=patient.id).state
+        for patient in demo200.patients)
+    assert set(states) == {"not_recorded", "no_known_allergies", "allergies"}
+    assert all(0.2 * N < count < 0.47 * N for count in states.values()), states
+
+
+def test_problem_codes_are_real_icd10_cm_codes_with_their_titles(demo200_store: Store) -> None:
+    from medtrack_desktop.domain.chart import icd10
+
+    used = dict(demo_codes())
+    for code, title in used.items():
+        found = icd10.get_code(code)
+        assert found is not None and found.billable, code
+        assert found.description == title, code
+    with demo200_store.read_session() as session:
+        problems = session.execute(select(Problem.code_system, Problem.code, Problem.title,
+                                          Problem.status)).all()
+    assert {row.code_system for row in problems} == {"ICD-10-CM"}
+    assert all(used.get(row.code) == row.title for row in problems)
+    codes = {row.code for row in problems}
+    assert {"I10", "E11.9", "E78.5", "E03.9"} <= codes
+    assert {"chronic", "active", "resolved"} <= {row.status for row in problems}
+
+
+def test_conditions_are_treated_and_every_medication_has_its_history(
+    demo200_store: Store,
+) -> None:
+    with demo200_store.read_session() as session:
+        medications = list(session.scalars(select(Medication)))
+        history = session.execute(select(MedicationChange.medication_id, MedicationChange.change,
+                                         MedicationChange.changed_at,
+                                         MedicationChange.after)).all()
+        diabetic = set(session.scalars(select(Problem.patient_id).where(Problem.code == "E11.9")))
+    changes: dict[uuid.UUID, list[Any]] = {}
+    for row in sorted(history, key=lambda row: row.changed_at):
+        changes.setdefault(row.medication_id, []).append(row)
+    for medication in medications:
+        story = changes[medication.id]
+        assert story[0].change == "started"
+        assert story[-1].after["status"] == medication.status
+        assert (story[-1].change == medication.status) or medication.status == "active"
+        if medication.status == "discontinued":
+            assert medication.status_reason and medication.end_on
+        if medication.end_on is not None:
+            assert medication.start_on is not None and medication.end_on >= medication.start_on
+    metformin = {m.patient_id for m in medications if m.name == "Metformin"}
+    assert diabetic and diabetic <= metformin
+    assert {"started", "changed", "discontinued", "completed"} <= {row.change for row in history}
+
+
+def test_vitals_are_plausible_for_the_age_with_bmi_computed(
+    demo200: Demo, demo200_store: Store,
+) -> None:
+    from medtrack_desktop.domain.chart.vital_measures import bmi, check_set
+    from medtrack_desktop.domain.chart.vitals import COLUMNS
+
+    born = {patient.id: patient.date_of_birth for patient in demo200.patients}
+    with demo200_store.read_session() as session:
+        sets = list(session.scalars(select(VitalSigns)))
+    assert len(sets) > N
+    for row in sets:
+        values = {kind: getattr(row, column.key) for kind, column in COLUMNS.items()}
+        verdicts = check_set(values, age_years=age_on(born[row.patient_id], row.taken_at.date()))
+        assert [v for v in verdicts if not v.ok] == [], row.id
+        assert row.bmi == bmi(row.weight_kg, row.height_cm)
+
+
+def test_immunizations_are_cvx_coded_and_fit_the_age(demo200: Demo, demo200_store: Store) -> None:
+    from medtrack_desktop.domain.chart.immunizations import find_vaccine
+
+    born = {patient.id: patient.date_of_birth for patient in demo200.patients}
+    with demo200_store.read_session() as session:
+        given = list(session.scalars(select(Immunization)))
+    assert len(given) > N
+    for row in given:
+        vaccine = find_vaccine(row.cvx_code)
+        assert vaccine is not None and vaccine.name == row.vaccine
+        assert born[row.patient_id] <= row.administered_on <= TODAY
+        age = age_on(born[row.patient_id], row.administered_on)
+        if row.cvx_code in ("116", "08", "110"):  # rotavirus, birth hepatitis B, Pediarix
+            assert age < 1
+        if row.cvx_code == "187":  # shingles
+            assert age >= 50
+        assert (row.administered_by_id is None) != (row.administered_by is None)
+
+
+def test_a_chart_is_the_same_story_for_the_same_seed() -> None:
+    from medtrack_desktop.demo.chart_story import ChartRows, PatientChart, Staff
+
+    staff = Staff(clinic_id=uuid.uuid4(), physician=uuid.uuid4(), physician_name="Dr",
+                  nurse=uuid.uuid4(), assistant=uuid.uuid4())
+
+    def story(seed: str) -> list[tuple[Any, ...]]:
+        rows = ChartRows()
+        PatientChart(rows, staff, uuid.uuid4(), date(1961, 3, 9), "female", today=TODAY,
+                     zone=ZoneInfo("America/Chicago"), rng=random.Random(seed)).build()
+        return [(row["starts_at"], row["reason"], row["subjective"], row["plan"])
+                for row in rows.encounters]
+
+    assert story("2026:chart:1") == story("2026:chart:1")
+    assert story("2026:chart:1") != story("2026:chart:2")
