@@ -2,13 +2,38 @@
 read-only, for SQLite and PostgreSQL alike.
 
 Used from migrations (the audit log, signatures, signed encounters). SQLite batch migrations rebuild
-a table and lose its triggers, so a migration that rebuilds such a table must call
-``create_append_only`` again.
+a table and lose its triggers, so a migration that rebuilds such a table must create them again.
+
+**Re-filing.** Merging a duplicate patient moves its signed notes to the surviving record: the
+chart locks (and ``create_append_only(..., refiled=True)``) let an UPDATE through that changes
+nothing but ``REFILING_COLUMNS``. The content is untouched, and the signature still proves what
+was signed: its hash covers the patient at signing, which verification finds through the merge
+record (``chart.signing``); a signed note moved by hand to any other patient fails verification.
+On SQLite the exception is an ``UPDATE OF`` column list read from the table when the trigger is
+made, so a migration that adds a column to a locked table makes its triggers again (a test
+updates every column of every locked table).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
+
+REFILING_COLUMNS = ("patient_id", "version", "updated_at", "updated_by")
+_PG_REFILING = f"""
+CREATE OR REPLACE FUNCTION medtrack_refiling(old jsonb, new jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (old - ARRAY[{", ".join(f"'{c}'" for c in REFILING_COLUMNS)}])
+         = (new - ARRAY[{", ".join(f"'{c}'" for c in REFILING_COLUMNS)}])
+$$
+"""
+_REFILED = "TG_OP = 'UPDATE' AND medtrack_refiling(to_jsonb(OLD), to_jsonb(NEW))"
+
+
+def _guarded_columns(connection: Connection, table: str) -> str:
+    """``UPDATE OF`` list of a SQLite trigger that lets re-filing through: every column of
+    ``table`` but ``REFILING_COLUMNS``."""
+    return ", ".join(column["name"] for column in inspect(connection).get_columns(table)
+                     if column["name"] not in REFILING_COLUMNS)
 
 # No percent sign anywhere in this SQL: psycopg would read it as a parameter placeholder.
 _PG_FUNCTION = """
@@ -23,13 +48,17 @@ $$
 """
 
 
-def create_append_only(connection: Connection, table: str) -> None:
-    """Refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on ``table``."""
+def create_append_only(connection: Connection, table: str, *, refiled: bool = False) -> None:
+    """Refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on ``table``; with ``refiled``, an
+    UPDATE that only re-files the row under another patient goes through (see module doc)."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_PG_FUNCTION)
+        connection.exec_driver_sql(_PG_REFILING)
+        connection.exec_driver_sql(_PG_REFUSE_UNLESS_REFILED)
+        function = "medtrack_refuse_unless_refiled" if refiled else "medtrack_refuse_change"
         connection.exec_driver_sql(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION medtrack_refuse_change()"
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
         )
         connection.exec_driver_sql(
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
@@ -37,9 +66,12 @@ def create_append_only(connection: Connection, table: str) -> None:
         )
         return
     for operation in ("UPDATE", "DELETE"):
+        columns = (f" OF {_guarded_columns(connection, table)}"
+                   if refiled and operation == "UPDATE" else "")
         connection.exec_driver_sql(
-            f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
+            f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation}{columns} "
+            f"ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} "
+            "refused'); END"
         )
 
 
@@ -52,12 +84,24 @@ def drop_append_only(connection: Connection, table: str) -> None:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
 
 
+_PG_REFUSE_UNLESS_REFILED = f"""
+CREATE OR REPLACE FUNCTION medtrack_refuse_unless_refiled() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF {_REFILED} THEN RETURN NEW; END IF;
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
 _SIGNED = "'signed'"
 _PG_LOCK_SIGNED = f"""
 CREATE OR REPLACE FUNCTION medtrack_lock_signed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.status = {_SIGNED} THEN
+    IF OLD.status = {_SIGNED} AND NOT ({_REFILED}) THEN
         RAISE EXCEPTION USING
             MESSAGE = TG_TABLE_NAME || ': a signed record is read-only (' || TG_OP || ' refused)',
             ERRCODE = 'insufficient_privilege';
@@ -71,6 +115,7 @@ _PG_LOCK_WITH_ENCOUNTER = f"""
 CREATE OR REPLACE FUNCTION medtrack_lock_with_encounter() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF {_REFILED} THEN RETURN NEW; END IF;
     IF (TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM encounters
                                       WHERE id = OLD.encounter_id AND status = {_SIGNED}))
        OR (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM encounters
@@ -89,8 +134,10 @@ $$
 
 def create_signed_lock(connection: Connection, table: str) -> None:
     """Refuse UPDATE and DELETE of a row of ``table`` whose ``status`` is 'signed' (and
-    TRUNCATE on PostgreSQL). Signing itself is an update of a row not yet signed."""
+    TRUNCATE on PostgreSQL), re-filing aside. Signing itself is an update of a row not yet
+    signed."""
     if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_REFILING)
         connection.exec_driver_sql(_PG_LOCK_SIGNED)
         connection.exec_driver_sql(_PG_FUNCTION)
         connection.exec_driver_sql(
@@ -101,16 +148,19 @@ def create_signed_lock(connection: Connection, table: str) -> None:
             "FOR EACH STATEMENT EXECUTE FUNCTION medtrack_refuse_change()")
         return
     for operation in ("UPDATE", "DELETE"):
+        columns = f" OF {_guarded_columns(connection, table)}" if operation == "UPDATE" else ""
         connection.exec_driver_sql(
-            f"CREATE TRIGGER {table}_signed_no_{operation.lower()} BEFORE {operation} ON {table} "
-            f"WHEN OLD.status = {_SIGNED} BEGIN SELECT RAISE(ABORT, "
+            f"CREATE TRIGGER {table}_signed_no_{operation.lower()} BEFORE {operation}{columns} "
+            f"ON {table} WHEN OLD.status = {_SIGNED} BEGIN SELECT RAISE(ABORT, "
             f"'{table}: a signed record is read-only ({operation} refused)'); END")
 
 
 def create_encounter_lock(connection: Connection, table: str) -> None:
     """Refuse INSERT, UPDATE and DELETE of a row of ``table`` whose ``encounter_id`` names a
-    signed encounter (before or after an update: nothing moves in or out of one)."""
+    signed encounter (before or after an update: nothing moves in or out of one), re-filing
+    aside."""
     if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_REFILING)
         connection.exec_driver_sql(_PG_LOCK_WITH_ENCOUNTER)
         connection.exec_driver_sql(
             f"CREATE TRIGGER {table}_encounter_lock BEFORE INSERT OR UPDATE OR DELETE "
@@ -120,7 +170,8 @@ def create_encounter_lock(connection: Connection, table: str) -> None:
     rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}
     for operation, sides in rows.items():
         when = " OR ".join(signed.format(row=side) for side in sides)
+        columns = f" OF {_guarded_columns(connection, table)}" if operation == "UPDATE" else ""
         connection.exec_driver_sql(
-            f"CREATE TRIGGER {table}_encounter_no_{operation.lower()} BEFORE {operation} "
-            f"ON {table} WHEN {when} BEGIN SELECT RAISE(ABORT, "
+            f"CREATE TRIGGER {table}_encounter_no_{operation.lower()} BEFORE {operation}"
+            f"{columns} ON {table} WHEN {when} BEGIN SELECT RAISE(ABORT, "
             f"'{table}: the encounter is signed ({operation} refused)'); END")

@@ -19,6 +19,7 @@ from medtrack_desktop.store.triggers import (
     create_signed_lock,
 )
 
+# Append-only; the first two hold a patient, and a merge re-files them (store.triggers).
 _APPEND_ONLY = ("signatures", "medication_history", "document_contents")
 _SIGNED = ("encounters", "encounter_amendments")
 _IN_ENCOUNTER = ("clinical_notes", "vital_signs", "documents")
@@ -436,7 +437,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_medication_history_patient_id'), ['patient_id'], unique=False)
     connection = op.get_bind()
     for table in _APPEND_ONLY:
-        create_append_only(connection, table)
+        create_append_only(connection, table, refiled=table != "document_contents")
     for table in _SIGNED:
         create_signed_lock(connection, table)
     for table in _IN_ENCOUNTER:

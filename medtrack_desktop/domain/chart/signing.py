@@ -50,6 +50,7 @@ from medtrack_desktop.domain.identity.models import User
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.identity.reauth import confirm_identity
 from medtrack_desktop.domain.patients.demographics import clean_text
+from medtrack_desktop.domain.patients.merge import merged_records
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.store.base import new_id, utcnow
 
@@ -332,16 +333,32 @@ def _version(session: Session, amendment: EncounterAmendment) -> NoteVersion:
         signatures=tuple(signatures_of(session, "amendment", [amendment.id])))
 
 
+def _signed_encounter_sha256(session: Session, row: Encounter, signed: set[str]) -> str:
+    """The hash of the encounter's content as it was signed. The content names the patient, and
+    a merge re-files the notes of a duplicate record under the survivor: the content under a
+    record merged into the encounter's patient counts too. The hash under its own patient when
+    none matches."""
+    content = encounter_content(session, row)
+    own = content_sha256(content)
+    if own in signed:
+        return own
+    for patient_id in merged_records(session, row.patient_id):
+        content["encounter"]["patient_id"] = patient_id
+        if (filed := content_sha256(content)) in signed:
+            return filed
+    return own
+
+
 def verify_signatures(
     session: Session, actor: Actor, *, encounter_id: uuid.UUID
 ) -> list[Verification]:
     """Compute again the hash of every signed version of the encounter and compare it with
     its signatures, oldest first. Audited (a check of the record, and a PHI read)."""
     row = chart_encounter(session, actor, encounter_id, write=False)
-    checks: list[Verification] = []
-    computed = content_sha256(encounter_content(session, row))
-    for signature in signatures_of(session, "encounter", [row.id]):
-        checks.append(Verification(signature, signature.content_sha256 == computed, computed))
+    signatures = signatures_of(session, "encounter", [row.id])
+    computed = _signed_encounter_sha256(session, row, {s.content_sha256 for s in signatures})
+    checks = [Verification(signature, signature.content_sha256 == computed, computed)
+              for signature in signatures]
     previous = computed
     for amendment in _amendments(session, row.id):
         if amendment.status != "signed":

@@ -8,6 +8,10 @@ the survivor), ``patient_merges`` (history), ``patient_search_terms`` (derived: 
 reindexed) and ``audit_log`` (append-only: its entries keep the duplicate's id, and the merge
 record ties the two ids together).
 
+Signed notes move too, content untouched: the chart's signed-record locks let an update through
+that only re-files a row under another patient (``store.triggers``), and verifying a moved
+note's signature finds the record it was signed under (``merged_records``).
+
 When both records hold a row under a unique key that includes the patient, the key's shape
 decides, so a new table needs no rule here either:
 
@@ -141,6 +145,13 @@ def patient_links() -> tuple[PatientLink, ...]:
         for key in sorted(table.foreign_keys, key=lambda k: k.parent.name)
         if key.column is patient_id
     )
+
+
+def merged_records(session: Session, survivor_id: uuid.UUID) -> list[uuid.UUID]:
+    """The records merged into ``survivor_id``, directly or through a record merged into it
+    later (a merge points the older tombstones straight at the new survivor)."""
+    return list(session.scalars(select(Patient.id).where(Patient.merged_into_id == survivor_id)
+                                .order_by(Patient.id)))
 
 
 def clean_merge_reason(reason: str) -> str:

@@ -10,11 +10,12 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import count
 from pathlib import Path
 from typing import TypeVar
 
-from demo_users import sign_in
+from demo_users import register_patient_today, sign_in
 from sqlalchemy import select
 
 from medtrack_desktop.demo import DEMO_PASSWORD, DEMO_RESTRICTED_MRN
@@ -23,10 +24,7 @@ from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.accounts import add_user
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import initialize_workstation
-from medtrack_desktop.domain.patients.demographics import Demographics
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.domain.patients.registry import register_patient
-from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
 
@@ -52,7 +50,7 @@ class DemoChart:
 
     store: Store
     restricted: uuid.UUID  # on the physician's care team only
-    free: Iterator[uuid.UUID]  # unrestricted patients nobody in the module used yet
+    free: Iterator[uuid.UUID]  # new unrestricted patients with empty charts
 
     physician = SignedIn()
     nurse = SignedIn()
@@ -62,17 +60,20 @@ class DemoChart:
 
 
 def open_demo_chart(store: Store, *, born_before: date | None = None) -> DemoChart:
-    """The demo chart on ``store``; ``born_before`` keeps only patients born before that day
-    (the module records things that happened then)."""
+    """The demo chart on ``store``. Every demo patient has a chart already, so the module's
+    ``free`` patients are registered as a test asks for one, with an empty chart (born before
+    ``born_before`` where the module records things that happened then)."""
     with store.read_session() as session:
-        patients = select(Patient.id).order_by(Patient.mrn)
-        if born_before is not None:
-            patients = patients.where(Patient.date_of_birth < born_before)
-        ids = session.scalars(patients).all()
         restricted = session.scalar(select(Patient.id).where(Patient.mrn == DEMO_RESTRICTED_MRN))
     assert restricted is not None
-    return DemoChart(store=store, restricted=restricted,
-                     free=iter([i for i in ids if i != restricted]))
+    born = _ADULT_BIRTHDAY
+    if born_before is not None and born_before <= born:
+        born = born_before - timedelta(days=365)
+    free = (register_patient_today(store, born=born) for _ in count())
+    return DemoChart(store=store, restricted=restricted, free=free)
+
+
+_ADULT_BIRTHDAY = date(1961, 4, 12)
 
 
 def add_staff(
@@ -88,14 +89,6 @@ def add_staff(
         perform(store, system, add_user, username=username, password=DEMO_PASSWORD,
                 first_name=username.title(), last_name="Staff", roles=(role,))
     return system
-
-
-def add_patient(store: Store, system: Actor, *, last_name: str, first_name: str,
-                born: date) -> uuid.UUID:
-    """A patient registered today through the service."""
-    return perform(store, system, register_patient, today=utcnow().date(),
-                   demographics=Demographics(last_name=last_name, first_name=first_name,
-                                             sex="female", date_of_birth=born)).id
 
 
 def build_once(folder: Path, make: Callable[[Store], ClinicT]) -> tuple[Path, bytes, ClinicT]:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from chart_people import add_patient, add_staff
-from demo_users import sign_in
+from chart_people import add_staff
+from demo_users import register_patient_today, sign_in
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -57,11 +57,10 @@ class Clinic:
 
 
 def open_clinic(store: Store) -> Clinic:
-    system = add_staff(store, STAFF, clinic_name="Documents Test Clinic",
-                       workstation_name="Exam 2")
+    add_staff(store, STAFF, clinic_name="Documents Test Clinic", workstation_name="Exam 2")
     patient, other = (
-        add_patient(store, system, last_name=last, first_name="Jane",
-                    born=utcnow().date().replace(year=1980))
+        register_patient_today(store, last_name=last, first_name="Jane",
+                               born=utcnow().date().replace(year=1980))
         for last in ("Roe", "Doe"))
     return Clinic(store, sign_in(store, "nurse"), sign_in(store, "frontdesk"), patient, other)
 

@@ -3,12 +3,14 @@ and raw SQL), amendments and their chain, and verification catching a tampered r
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from chart_data import NOW, PASSWORD, ChartClinic, make_clinic
-from sqlalchemy import TextClause, Uuid, bindparam, select, text
+from demo_users import register_patient_today
+from sqlalchemy import TextClause, Uuid, bindparam, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from medtrack_desktop.domain.audit.models import AuditEntry
@@ -35,8 +37,10 @@ from medtrack_desktop.domain.chart.signing import (
     verify_signatures,
 )
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
+from medtrack_desktop.domain.patients.merge import merge_patients
 from medtrack_desktop.store.base import new_id
 from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.triggers import REFILING_COLUMNS
 
 NOTE = NoteDraft(subjective="Headache for 3 days.", assessment="Tension headache",
                  plan="Ibuprofen 400 mg as needed.")
@@ -224,3 +228,83 @@ def test_verification_finds_a_row_changed_behind_the_triggers_back(
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "chart.verify")).one()
     assert entry.reason == "mismatch"
+
+
+LOCKED_TABLES = {"encounters", "encounter_amendments", "clinical_notes", "vital_signs",
+                 "documents", "signatures", "medication_history"}
+
+
+def test_every_column_of_a_locked_table_but_the_filing_is_guarded(chart_store: Store) -> None:
+    """SQLite's lock lists the columns an update may not touch: a column added later without
+    making the triggers again would be left open. Every locked table's update triggers list
+    every column but ``REFILING_COLUMNS``."""
+    with chart_store.engine.connect() as connection:
+        triggers = connection.exec_driver_sql(
+            "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND sql LIKE '%BEFORE UPDATE OF%'").all()
+        columns = {table: {c["name"] for c in inspect(connection).get_columns(table)}
+                   for table in LOCKED_TABLES}
+    assert {table for table, _sql in triggers} == LOCKED_TABLES
+    for table, sql in triggers:
+        listed = sql.split("BEFORE UPDATE OF ", 1)[1].split(" ON ", 1)[0]
+        assert {name.strip() for name in listed.split(",")} == (
+            columns[table] - set(REFILING_COLUMNS)), table
+
+
+def _refile_by_hand(store: Store, visit: EncounterDetail, other: uuid.UUID) -> None:
+    with store.engine.begin() as connection:
+        for table, key in (("encounters", "id"), ("clinical_notes", "encounter_id"),
+                           ("vital_signs", "encounter_id"), ("signatures", "record_id")):
+            connection.execute(raw(f"UPDATE {table} SET patient_id = :new, "
+                                   f"version = version + 1 WHERE {key} = :encounter"),
+                               {"encounter": visit.id, "new": other})
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_a_signed_note_refiled_by_hand_no_longer_verifies(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    """Re-filing passes the lock (a merge needs it), but the signature covers the patient: a
+    signed note moved to anyone but the record it was merged into fails verification."""
+    store = request.getfixturevalue("chart_store" if engine == "sqlite" else "pg_store")
+    clinic = request.getfixturevalue("clinic") if engine == "sqlite" else make_clinic(store)
+    visit = signed_visit(store, clinic)
+    other = register_patient_today(store, last_name="Elsewhere")
+    _refile_by_hand(store, visit, other)
+    with store.session() as session:
+        (check,) = verify_signatures(session, clinic.physician, encounter_id=visit.id)
+    assert not check.valid
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_a_merge_refiles_signed_notes_whose_signatures_still_verify(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    store = request.getfixturevalue("chart_store" if engine == "sqlite" else "pg_store")
+    clinic = request.getfixturevalue("clinic") if engine == "sqlite" else make_clinic(store)
+    visit = signed_visit(store, clinic)
+    with store.session() as session:
+        draft = start_amendment(session, clinic.physician, encounter_id=visit.id,
+                                reason="Plan corrected")
+        version = save_amendment(session, clinic.physician, amendment_id=draft.amendment_id,
+                                 draft=NoteDraft(subjective=NOTE.subjective, plan="Rest."),
+                                 version=draft.version)
+    with store.session() as session:
+        sign_amendment(session, clinic.physician, amendment_id=draft.amendment_id,
+                       version=version, password=PASSWORD, now=NOW + timedelta(hours=1))
+    survivor = register_patient_today(store, last_name="Survivor")
+    with store.session() as session:
+        result = merge_patients(session, clinic.frontdesk, survivor_id=survivor,
+                                merged_id=clinic.patient_id, reason="Registered twice at intake")
+    assert {name: result.moved[name] for name in ("encounters", "encounter_amendments",
+                                                   "signatures", "clinical_notes",
+                                                   "vital_signs")} == {
+        "encounters": 1, "encounter_amendments": 1, "signatures": 2, "clinical_notes": 1,
+        "vital_signs": 1}
+    with store.session() as session:
+        moved = encounter(session, clinic.physician, encounter_id=visit.id)
+        checks = verify_signatures(session, clinic.physician, encounter_id=visit.id)
+        timeline = encounters(session, clinic.physician, patient_id=survivor)
+    assert moved.patient_id == survivor and moved.note.subjective == NOTE.subjective
+    assert [c.valid for c in checks] == [True, True]
+    assert [e.id for e in timeline] == [visit.id]

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from chart_people import add_patient, add_staff
-from demo_users import sign_in
+from chart_people import add_staff
+from demo_users import register_patient_today, sign_in
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -54,10 +54,10 @@ class Clinic:
 
 def open_clinic(store: Store) -> Clinic:
     """Staff and two patients, made through the services (real audit, real sign-in)."""
-    system = add_staff(store, STAFF, clinic_name="Vitals Test Clinic", workstation_name="Exam 1")
+    add_staff(store, STAFF, clinic_name="Vitals Test Clinic", workstation_name="Exam 1")
     today = utcnow().date()
     adult, toddler = (
-        add_patient(store, system, last_name=last, first_name="Pat", born=born)
+        register_patient_today(store, last_name=last, first_name="Pat", born=born)
         for last, born in (("Adult", date(1970, 5, 17)),
                            ("Toddler", today.replace(year=today.year - 3) - timedelta(days=30))))
     return Clinic(store, sign_in(store, "nurse"), sign_in(store, "frontdesk"), adult, toddler)

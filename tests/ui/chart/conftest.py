@@ -1,15 +1,13 @@
-"""The clinical users chart tests act as, and a demo patient to chart."""
+"""The clinical users chart tests act as, and a new patient to chart."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from demo_users import sign_in
-from sqlalchemy import select
+from demo_users import register_patient_today, sign_in
 
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.ui.context import AppContext
 
 
@@ -25,9 +23,5 @@ def nurse(context: AppContext) -> Actor:
 
 @pytest.fixture
 def patient_id(context: AppContext) -> uuid.UUID:
-    """An unrestricted demo patient."""
-    with context.store.read_session() as session:
-        found = session.scalars(select(Patient.id).where(Patient.restricted.is_(False))
-                                .order_by(Patient.mrn)).first()
-    assert found is not None
-    return found
+    """A patient registered today: unrestricted, with an empty chart."""
+    return register_patient_today(context.store)

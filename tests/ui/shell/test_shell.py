@@ -91,7 +91,8 @@ def test_sign_in_by_keyboard_shows_user_and_clinic(qtbot: QtBot, shell: ShellCon
     assert window.clinic_label.text() == "Clinic: Riverside Family Clinic"
     assert window.workstation_label.text() == "Workstation: Exam 1"
     assert window.patient_bar.summary_text == "No patient selected"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Home", "Patients"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        "Home", "Patients", "Chart"]
     assert "Welcome, Elena Márquez" in window.pages.currentWidget().findChild(
         type(window.user_label), "pageTitle"
     ).text()
