@@ -203,7 +203,7 @@ def _pages(store: Store, actor: Actor, patient_id: uuid.UUID) -> tuple[list[floa
         seen_visits += len(page)
         if len(page) < TIMELINE_PAGE:
             break
-        before = page[-1].starts_at
+        before = page[-1].cursor
     vitals: list[float] = []
     cursor: Any = None
     seen_sets = 0
@@ -216,7 +216,7 @@ def _pages(store: Store, actor: Actor, patient_id: uuid.UUID) -> tuple[list[floa
         seen_sets += len(sets)
         if len(sets) < VITALS_PAGE:
             break
-        cursor = (sets[-1].taken_at, sets[-1].id)
+        cursor = sets[-1].cursor
     return timeline, vitals, seen_visits, seen_sets
 
 

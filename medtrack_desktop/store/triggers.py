@@ -175,3 +175,13 @@ def create_encounter_lock(connection: Connection, table: str) -> None:
             f"CREATE TRIGGER {table}_encounter_no_{operation.lower()} BEFORE {operation}"
             f"{columns} ON {table} WHEN {when} BEGIN SELECT RAISE(ABORT, "
             f"'{table}: the encounter is signed ({operation} refused)'); END")
+
+
+def drop_lock_functions(connection: Connection) -> None:
+    """Drop the PostgreSQL functions of the signed-record locks and of re-filing (a downgrade,
+    once the tables that used them are gone); ``medtrack_refuse_change`` is the audit log's."""
+    if connection.dialect.name != "postgresql":
+        return
+    for function in ("medtrack_lock_signed()", "medtrack_lock_with_encounter()",
+                     "medtrack_refuse_unless_refiled()", "medtrack_refiling(jsonb, jsonb)"):
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}")

@@ -17,6 +17,7 @@ from medtrack_desktop.store.triggers import (
     create_append_only,
     create_encounter_lock,
     create_signed_lock,
+    drop_lock_functions,
 )
 
 # Append-only; the first two hold a patient, and a merge re-files them (store.triggers).
@@ -523,3 +524,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_allergies_clinic_id'))
 
     op.drop_table('allergies')
+    drop_lock_functions(op.get_bind())

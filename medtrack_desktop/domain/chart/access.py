@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
@@ -85,6 +86,14 @@ def listed_rows(
     audit(session, actor, action="chart.read", patient_id=patient_id,
           resource_type=resource_type, reason="list")
     return rows
+
+
+def older_than(moment: Any, row_id: Any, cursor: tuple[datetime, uuid.UUID]) -> ColumnElement[bool]:
+    """Keyset paging, newest first on (``moment``, ``row_id``): the rows after ``cursor``, the
+    last row shown. Rows at the same moment are neither skipped nor repeated, and the bound on
+    ``moment`` alone lets an index on (patient, moment) start at the cursor."""
+    at, last_id = cursor
+    return and_(moment <= at, or_(moment < at, row_id < last_id))
 
 
 def audit(

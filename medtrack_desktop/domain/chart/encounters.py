@@ -23,6 +23,7 @@ from medtrack_desktop.domain.chart.access import (
     SignedRecordLocked,
     audit,
     chart_patient,
+    older_than,
     owned_row,
 )
 from medtrack_desktop.domain.chart.models import (
@@ -111,6 +112,11 @@ class SignatureInfo:
     content_sha256: str
 
 
+def encounter_type_label(value: str) -> str:
+    """How an encounter type reads on screen and on paper ("follow_up" -> "Follow up")."""
+    return value.replace("_", " ").capitalize()
+
+
 @dataclass(frozen=True)
 class EncounterSummary:
     """A line of the timeline."""
@@ -126,6 +132,11 @@ class EncounterSummary:
     @property
     def status_label(self) -> str:
         return "Signed, amended" if self.amended else self.status.replace("_", " ").capitalize()
+
+    @property
+    def cursor(self) -> tuple[datetime, uuid.UUID]:
+        """Where the next page of ``encounters`` starts (``before=``)."""
+        return self.starts_at, self.id
 
 
 @dataclass(frozen=True)
@@ -361,9 +372,10 @@ def encounter(session: Session, actor: Actor, *, encounter_id: uuid.UUID) -> Enc
 
 def encounters(
     session: Session, actor: Actor, *, patient_id: uuid.UUID, limit: int = 50,
-    before: datetime | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[EncounterSummary]:
-    """The timeline, newest first, ``limit`` at a time (``before``: the last one shown)."""
+    """The timeline, newest first, ``limit`` at a time (``before``: the ``cursor`` of the last
+    one shown)."""
     chart_patient(session, actor, patient_id)
     amended = exists().where(EncounterAmendment.encounter_id == Encounter.id,
                              EncounterAmendment.status == "signed")
@@ -375,7 +387,7 @@ def encounters(
         .order_by(Encounter.starts_at.desc(), Encounter.id.desc()).limit(limit)
     )
     if before is not None:
-        statement = statement.where(Encounter.starts_at < before)
+        statement = statement.where(older_than(Encounter.starts_at, Encounter.id, before))
     rows = session.execute(statement).all()
     audit(session, actor, action="chart.read", patient_id=patient_id,
           resource_type="encounter", reason="timeline", changes={"results": len(rows)})

@@ -32,6 +32,7 @@ from medtrack_desktop.domain.chart.encounters import (
     EncounterDetail,
     SignatureInfo,
     encounter,
+    encounter_type_label,
 )
 from medtrack_desktop.domain.chart.models import ROS_SYSTEMS, Medication, Problem, VitalSigns
 from medtrack_desktop.domain.chart.problems import CURRENT_STATUSES
@@ -176,7 +177,7 @@ def visit_summary_facts(
         printed_at=(now or utcnow()).astimezone(zone),
         patient_name=f"{patient.last_name}, {given}" if given else patient.last_name,
         date_of_birth=patient.date_of_birth, sex=patient.sex.capitalize(), mrn=patient.mrn,
-        encounter_type=detail.encounter_type.replace("_", " ").capitalize(),
+        encounter_type=encounter_type_label(detail.encounter_type),
         starts_at=detail.starts_at.astimezone(zone), provider_name=detail.provider_name,
         facility=detail.facility, specialty=detail.specialty, reason=detail.reason,
         status=detail.status, cancelled_reason=detail.cancelled_reason,

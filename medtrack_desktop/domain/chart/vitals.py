@@ -26,13 +26,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from medtrack_desktop.domain.chart.access import (
     audit,
     chart_patient,
     encounter_for_entry,
+    older_than,
     owned_row,
     refuse_if_signed,
     tombstone,
@@ -380,10 +381,7 @@ def vital_sets(
     chart_patient(session, actor, patient_id)
     statement = select(VitalSigns).where(_live(patient_id))
     if before is not None:
-        taken_at, set_id = before
-        statement = statement.where(or_(
-            VitalSigns.taken_at < taken_at,
-            and_(VitalSigns.taken_at == taken_at, VitalSigns.id < set_id)))
+        statement = statement.where(older_than(VitalSigns.taken_at, VitalSigns.id, before))
     statement = statement.order_by(VitalSigns.taken_at.desc(), VitalSigns.id.desc())
     if limit is not None:
         statement = statement.limit(limit)

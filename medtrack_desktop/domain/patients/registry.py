@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -110,7 +111,8 @@ def _record(session: Session, patient: Patient, cipher: FieldCipher) -> PatientR
         restricted=patient.restricted,
         retention_until=retention_until(
             born=patient.date_of_birth,
-            last_treatment=patient.last_treatment_on or patient.created_at.date(),
+            last_treatment=patient.last_treatment_on
+            or patient.created_at.astimezone(ZoneInfo(clinic.timezone)).date(),  # registered
             years=clinic.retention_years, minor_until_age=clinic.retention_minor_until_age,
         ),
         created_at=patient.created_at, updated_at=patient.updated_at,

@@ -29,6 +29,7 @@ from medtrack_desktop.domain.chart.encounters import (
     add_clinical_note,
     cancel_encounter,
     encounter,
+    encounter_type_label,
     save_note,
 )
 from medtrack_desktop.domain.chart.signing import (
@@ -102,6 +103,7 @@ class EncounterEditor(QObject):
         QShortcut(QKeySequence("Ctrl+Shift+S"), self.view, self.sign)
         QShortcut(QKeySequence("Ctrl+S"), self.view, self.save_now)
         self._loading = False
+        self._asked = 0  # loads asked for (see _if_latest)
         self.calls.start("chart.lock_settings", lock_settings,
                          on_done=lambda s: setattr(self, "_code_required", s.code_required),
                          on_failed=lambda _error: None)
@@ -119,13 +121,22 @@ class EncounterEditor(QObject):
             return
         self.view.saved.setText("Loading\u2026")
         self.calls.start("chart.encounter", encounter, encounter_id=encounter_id,
-                         on_done=self.show, on_failed=self._failed("open the encounter"))
+                         on_done=self._if_latest(self.show),
+                         on_failed=self._failed("open the encounter"))
+
+    def _if_latest(self, answer: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``answer``, called only if nothing was shown or asked for since: loads overlap (a
+        reload after signing, the list re-selecting the row) and the latest one wins."""
+        self._asked += 1
+        ticket = self._asked
+        return lambda result: answer(result) if ticket == self._asked else None
 
     def reload(self) -> None:
         self._stopped = False
         self._load(self.detail.id if self.detail else None)
 
     def show(self, detail: EncounterDetail | None) -> None:
+        self._asked += 1  # an answer to an earlier load must not replace this
         self.detail, self.versions, self._editing = detail, [], None
         self._dirty = self._stopped = False
         self.view.show_problem("")
@@ -142,7 +153,7 @@ class EncounterEditor(QObject):
             return
         self._version = detail.version
         when = detail.starts_at.astimezone(self._zone)
-        self.view.title.setText(f"{detail.encounter_type.replace('_', ' ').capitalize()} "
+        self.view.title.setText(f"{encounter_type_label(detail.encounter_type)} "
                                 f"\u00b7 {when:%Y-%m-%d %H:%M}")
         extra = " \u00b7 ".join(part for part in (detail.facility, detail.specialty) if part)
         self.view.details.setText(
@@ -159,7 +170,7 @@ class EncounterEditor(QObject):
         self._update_actions()
         if detail.status == "signed":
             self.calls.start("chart.versions", note_versions, encounter_id=detail.id,
-                             on_done=self._versions_loaded,
+                             on_done=self._if_latest(self._versions_loaded),
                              on_failed=self._failed("load the versions"))
 
     def _versions_loaded(self, versions: list[NoteVersion]) -> None:

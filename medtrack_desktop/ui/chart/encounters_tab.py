@@ -23,6 +23,7 @@ from medtrack_desktop.domain.chart.encounters import (
     EncounterInput,
     EncounterSummary,
     Provider,
+    encounter_type_label,
     encounters,
     providers,
     start_encounter,
@@ -39,15 +40,11 @@ from medtrack_desktop.ui.workspace import Changed, Workspace
 PAGE = 50
 
 
-def type_label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
-
-
 class TimelineModel(RowsTableModel[EncounterSummary]):
     def __init__(self, zone: ZoneInfo) -> None:
         super().__init__((
             Column("Date", lambda e: f"{e.starts_at.astimezone(zone):%Y-%m-%d %H:%M}"),
-            Column("Type", lambda e: type_label(e.encounter_type)),
+            Column("Type", lambda e: encounter_type_label(e.encounter_type)),
             Column("Status", lambda e: e.status_label),
             Column("Reason", lambda e: e.reason),
             Column("Provider", lambda e: e.provider_name),
@@ -60,7 +57,7 @@ class NewEncounterDialog(FormDialog):
         super().__init__("New encounter", "Start encounter", parent)
         self.encounter_type = QComboBox()
         for value in ENCOUNTER_TYPES:
-            self.encounter_type.addItem(type_label(value), value)
+            self.encounter_type.addItem(encounter_type_label(value), value)
         self.starts_at = QDateTimeEdit(QDateTime.currentDateTime(), calendarPopup=True)
         self.starts_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.reason = QLineEdit(placeholderText="Chief complaint, as the patient puts it")
@@ -150,7 +147,7 @@ class EncountersTab(QObject):
         if rows and self.more.isEnabled():
             self.more.setEnabled(False)  # one page at a time
             self.calls.start("chart.timeline", encounters, limit=PAGE,
-                             before=rows[-1].starts_at, on_done=self._more_loaded,
+                             before=rows[-1].cursor, on_done=self._more_loaded,
                              on_failed=self._failed)
 
     def _loaded(self, rows: list[EncounterSummary]) -> None:

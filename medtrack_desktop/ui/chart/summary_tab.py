@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from medtrack_desktop.domain.chart.encounters import encounter_type_label
 from medtrack_desktop.domain.chart.summary import ChartSummary, chart_summary
 from medtrack_desktop.domain.chart.vital_measures import SPECS, Vital
 from medtrack_desktop.domain.chart.vitals import format_vital
@@ -96,6 +97,6 @@ class SummaryTab(QObject):
                 f"{vitals.taken_at.astimezone(self._zone):%Y-%m-%d %H:%M}\n" + "\n".join(shown))
         view.texts["encounters"].setText("\n".join(
             f"{e.starts_at.astimezone(self._zone):%Y-%m-%d} \u00b7 "
-            f"{e.encounter_type.replace('_', ' ')} \u00b7 {e.reason} \u00b7 {e.status_label}"
+            f"{encounter_type_label(e.encounter_type)} \u00b7 {e.reason} \u00b7 {e.status_label}"
             for e in summary.recent_encounters) or "None yet")
         view.texts["upcoming"].setText("Scheduling is not part of this version yet.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from medtrack_desktop.domain.chart.summary import BannerFacts
 from medtrack_desktop.domain.patients.access import PatientHeader
@@ -47,11 +47,22 @@ class PatientContextBar(QFrame):
         self._allergies.setAccessibleName("Allergies")
         self._alerts = QLabel(objectName="patientBarFlag")
         self._alerts.setAccessibleName("Alerts")
-        layout.addWidget(self._summary)
-        layout.addWidget(self._flag)
-        layout.addStretch(1)
-        layout.addWidget(self._allergies)
-        layout.addWidget(self._alerts)
+        for label in (self._allergies, self._alerts):  # a long list is cut, whole in its tip
+            label.setMinimumWidth(PHOTO_SIDE)
+        # Who the patient is on one line that nothing crowds out, the safety facts under it.
+        rows = QVBoxLayout()
+        rows.setSpacing(4)
+        who = QHBoxLayout()
+        who.addWidget(self._summary)
+        who.addWidget(self._flag)
+        who.addStretch(1)
+        facts = QHBoxLayout()
+        facts.addWidget(self._allergies)
+        facts.addWidget(self._alerts)
+        facts.addStretch(1)
+        rows.addLayout(who)
+        rows.addLayout(facts)
+        layout.addLayout(rows, 1)
         self.clear()
         self.patient: PatientHeader | None = None
 
@@ -109,9 +120,11 @@ class PatientContextBar(QFrame):
             self._alerts.hide()
             return
         self._allergies.setText(facts.allergy_text)
+        self._allergies.setToolTip(facts.allergy_text)
         self._allergies.setProperty("state", facts.allergies.state)
         self._allergies.show()
         self._alerts.setText(" \u00b7 ".join(facts.alerts))
+        self._alerts.setToolTip(self._alerts.text())
         self._alerts.setVisible(bool(facts.alerts))
         self._restyle()
 

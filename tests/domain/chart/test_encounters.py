@@ -138,11 +138,34 @@ def test_clinical_notes_cancelling_and_the_timeline(
         newest_two = encounters(session, clinic.physician, patient_id=clinic.patient_id,
                                 limit=2)
         rest = encounters(session, clinic.physician, patient_id=clinic.patient_id,
-                          before=newest_two[-1].starts_at)
+                          before=newest_two[-1].cursor)
         detail = encounter(session, clinic.physician, encounter_id=ids[2])
     assert [e.id for e in newest_two + rest] == ids[::-1]
     assert cancelled.status == "cancelled" and rest[0].status == "cancelled"
     assert [(n.note_type, n.title) for n in detail.clinical_notes] == [("telephone", "Call back")]
+
+
+def test_timeline_pages_keep_visits_that_start_at_the_same_moment(
+    chart_store: Store, clinic: ChartClinic
+) -> None:
+    """A page that ends among visits booked at the same minute: the next page starts with the
+    rest of them, none skipped or shown twice."""
+    with chart_store.session() as session:
+        ids = [start_encounter(session, clinic.physician, patient_id=clinic.patient_id,
+                               entered=EncounterInput(encounter_type="office", starts_at=NOW,
+                                                      reason=f"Same minute {n}"), now=NOW).id
+               for n in range(5)]
+    pages: list[list[object]] = []
+    cursor = None
+    while not pages or len(pages[-1]) == 2:
+        with chart_store.session() as session:
+            page = encounters(session, clinic.physician, patient_id=clinic.patient_id, limit=2,
+                              before=cursor)
+        pages.append([e.id for e in page])
+        cursor = page[-1].cursor if page else None
+    assert [len(page) for page in pages] == [2, 2, 1]
+    shown = [visit for page in pages for visit in page]
+    assert sorted(shown) == sorted(ids)
 
 
 def test_reads_and_writes_are_audited_without_the_clinical_text(

@@ -8,10 +8,10 @@ import dataclasses
 import secrets
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,26 @@ from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.audit.trail import verify_trail
 from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.chart.allergies import AllergyInput, save_allergy
+from medtrack_desktop.domain.chart.documents import attach_document
+from medtrack_desktop.domain.chart.encounters import (
+    EncounterInput,
+    NoteDraft,
+    add_clinical_note,
+    save_note,
+    start_encounter,
+)
+from medtrack_desktop.domain.chart.immunizations import ImmunizationInput, record_immunization
+from medtrack_desktop.domain.chart.medications import MedicationInput, start_medication
+from medtrack_desktop.domain.chart.problems import ProblemInput, save_problem
+from medtrack_desktop.domain.chart.procedures import ProcedureInput, record_procedure
+from medtrack_desktop.domain.chart.signing import (
+    save_amendment,
+    sign_amendment,
+    sign_encounter,
+    start_amendment,
+)
+from medtrack_desktop.domain.chart.vitals import VitalsInput, record_vitals
 from medtrack_desktop.domain.identity.accounts import add_user, set_active
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import Clinic, User
@@ -140,6 +160,46 @@ def fill_record(store: Store, patient_id: uuid.UUID, *, portal: str | None = "po
     if portal:
         perform(store, system, add_user, username=portal, password=DEMO_PASSWORD,
                 first_name="Ana", last_name="Keller", roles=("patient",), patient_id=patient_id)
+    fill_chart(store, patient_id)
+
+
+def fill_chart(store: Store, patient_id: uuid.UUID) -> None:
+    """A chart with a row in every chart table: a visit with a nursing note, vitals and a
+    document, signed, then amended and the amendment signed; lists and history."""
+    physician, nurse = sign_in(store, "physician"), sign_in(store, "nurse")
+    when = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+    def call(actor: Actor, service: Callable[..., Any], **arguments: Any) -> Any:
+        return perform(store, actor, service, patient_id=patient_id, **arguments)
+
+    visit = call(physician, start_encounter, entered=EncounterInput(
+        encounter_type="office", starts_at=when, reason="Cough"), now=when)
+    version = perform(store, physician, save_note, encounter_id=visit.id, version=visit.version,
+                      draft=NoteDraft(subjective="Dry cough for a week.", plan="Fluids."))
+    perform(store, nurse, add_clinical_note, encounter_id=visit.id, note_type="nursing",
+            title="Intake", body="Afebrile.")
+    call(nurse, record_vitals, taken_at=when, entered=VitalsInput(pulse="72"),
+         encounter_id=visit.id)
+    call(nurse, attach_document, title="Referral letter", category="referral",
+         file_name="referral.txt", data=b"Dear colleague,\n", encounter_id=visit.id)
+    perform(store, physician, sign_encounter, encounter_id=visit.id, version=version,
+            password=DEMO_PASSWORD)
+    draft = perform(store, physician, start_amendment, encounter_id=visit.id,
+                    reason="Plan completed")
+    version = perform(store, physician, save_amendment, amendment_id=draft.amendment_id,
+                      version=draft.version,
+                      draft=NoteDraft(subjective="Dry cough for a week.", plan="Fluids, rest."))
+    perform(store, physician, sign_amendment, amendment_id=draft.amendment_id, version=version,
+            password=DEMO_PASSWORD)
+    call(physician, save_problem, problem=ProblemInput(code="J45.909"), today=TODAY)
+    call(physician, save_allergy, allergy=AllergyInput(allergen="Penicillin"), today=TODAY)
+    call(physician, start_medication, today=TODAY,
+         medication=MedicationInput(name="Albuterol", dose="2", dose_unit="puffs"))
+    call(nurse, record_immunization, today=TODAY,
+         immunization=ImmunizationInput(cvx_code="150", administered_on=TODAY))
+    call(physician, record_procedure, today=TODAY,
+         procedure=ProcedureInput(code="94010", description="Spirometry",
+                                  performed_on=TODAY))
 
 
 def system_actor(store: Store) -> Actor:
@@ -518,13 +578,15 @@ def test_the_same_merge_runs_on_postgresql(pg_store: Store) -> None:
 
     moving = rows_of(pg_store, dupes.duplicate)
     result = merge(pg_store, frontdesk, dupes)
-    assert result.tombstoned == {"patient_guarantors": 1, "patient_insurance": 2}
+    # one allergy review, guarantor and policy per rank: the survivor's own stay in force
+    assert result.tombstoned == {"allergy_reviews": 1, "patient_guarantors": 1,
+                                 "patient_insurance": 2}
     assert result.skipped == {"patient_care_team": 1}
+    kept = ("allergy_reviews", "patient_guarantors", "patient_care_team")
     assert result.moved == {table: len(ids) for table, ids in moving.items()
-                            if table not in ("patient_guarantors", "patient_care_team")} | {
-        "patient_care_team": 1}
+                            if table not in kept} | {"patient_care_team": 1}
     left = rows_of(pg_store, dupes.duplicate)
-    assert set(left) == {"patient_guarantors", "patient_care_team"}
+    assert set(left) == set(kept)
     assert live_care_team(pg_store, dupes.survivor) == {"physician", "nurse"}
     with pytest.raises(PatientMerged):
         perform(pg_store, frontdesk, open_patient_by_mrn, mrn=dupes.duplicate_mrn)

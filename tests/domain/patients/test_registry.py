@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from demo_users import sign_in
@@ -32,6 +33,7 @@ from medtrack_desktop.domain.patients.registry import (
     set_photo,
     update_demographics,
 )
+from medtrack_desktop.domain.patients.retention import retention_until
 from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.store.engine import Store, connect_raw
 
@@ -60,7 +62,10 @@ def test_registration_normalises_what_was_typed(store: Store, clinic: Actor) -> 
                                                   "Adaeze.Okonkwo@example.com", "TX")
     assert record.ssn_last4 == "9876" and d.ssn is None, "only the last 4 leave the service"
     assert is_valid_mrn(record.mrn), "generated MRNs carry a Luhn check digit"
-    assert record.retention_until == date(2036, 11, 26)
+    registered = record.created_at.astimezone(ZoneInfo(clinic.seat.clinic_timezone)).date()
+    assert record.retention_until == retention_until(born=d.date_of_birth,
+                                                     last_treatment=registered), (
+        "no treatment yet: ten years from the day of registration, at the clinic")
 
 
 @pytest.mark.parametrize(("change", "field", "words"), [
