@@ -15,7 +15,6 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
-from medtrack_desktop.demo.charts import add_demo_charts
 from medtrack_desktop.demo.coverage import COVERED_PATIENTS, add_demo_coverage
 from medtrack_desktop.demo.people import synthetic_people
 from medtrack_desktop.domain.identity.accounts import add_user
@@ -107,6 +106,11 @@ def populate_demo(
             progress(done, patients)
 
     add_demo_coverage(store, system, patient_ids=first_ids, today=today, seed=seed)
+    # Imported here: the app imports this package before sign-in, and the whole chart domain
+    # behind the demo charts would lengthen every start (cold_start benchmark) for a build
+    # done once.
+    from medtrack_desktop.demo.charts import add_demo_charts
+
     if not add_demo_charts(store, today=today, seed=seed, timezone=seat.clinic_timezone,
                            cancelled=cancelled):
         raise DemoCancelled("The demo build was cancelled.")

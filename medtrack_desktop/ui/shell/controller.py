@@ -15,7 +15,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from medtrack_desktop.config import Settings
-from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, DemoCancelled, create_demo_database
 from medtrack_desktop.domain.identity import mfa
 from medtrack_desktop.domain.identity.accounts import (
     LoginOutcome,
@@ -85,6 +84,10 @@ class ShellController(QObject):
         self.sig_finished.emit(1)
 
     def _build_demo(self) -> None:
+        # The demo package (and the registry and chart code it builds with) is imported only
+        # where a demo is built or opened: every other start is shorter for it.
+        from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
+
         path = self.settings.db_path
         try:
             key = self.keys.create(path, passphrase=DEMO_KEY_PASSPHRASE)
@@ -110,6 +113,8 @@ class ShellController(QObject):
         dialog.show()
 
     def _demo_failed(self, exc: Exception) -> None:
+        from medtrack_desktop.demo import DemoCancelled
+
         if isinstance(exc, DemoCancelled):
             self.sig_finished.emit(0)
         elif isinstance(exc, StoreError):
@@ -120,6 +125,8 @@ class ShellController(QObject):
     def _load_key(self) -> bytes | None:
         path = self.settings.db_path
         if self.settings.demo:
+            from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE
+
             return self.keys.load(path, passphrase=DEMO_KEY_PASSPHRASE)
         try:
             return self.keys.load(path)
