@@ -37,6 +37,15 @@ from medtrack_desktop.domain.patients.models import (
     PatientMerge,
     PatientSearchTerm,
 )
+from medtrack_desktop.domain.scheduling.models import (
+    Appointment,
+    AppointmentCategory,
+    AppointmentStatusChange,
+    AvailabilityException,
+    Facility,
+    Room,
+    WeeklyAvailability,
+)
 from medtrack_desktop.store.base import Base
 
 metadata = Base.metadata
@@ -44,7 +53,11 @@ metadata = Base.metadata
 __all__ = [
     "Allergy",
     "AllergyReview",
+    "Appointment",
+    "AppointmentCategory",
+    "AppointmentStatusChange",
     "AuditEntry",
+    "AvailabilityException",
     "CareTeamMember",
     "Clinic",
     "ClinicalNote",
@@ -53,6 +66,7 @@ __all__ = [
     "DocumentContent",
     "Encounter",
     "EncounterAmendment",
+    "Facility",
     "Guarantor",
     "Immunization",
     "InsuranceCompany",
@@ -68,10 +82,12 @@ __all__ = [
     "Problem",
     "Procedure",
     "Role",
+    "Room",
     "Signature",
     "User",
     "UserRole",
     "VitalSigns",
+    "WeeklyAvailability",
     "Workstation",
     "metadata",
 ]

@@ -185,3 +185,75 @@ def drop_lock_functions(connection: Connection) -> None:
     for function in ("medtrack_lock_signed()", "medtrack_lock_with_encounter()",
                      "medtrack_refuse_unless_refiled()", "medtrack_refiling(jsonb, jsonb)"):
         connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}")
+
+
+def _holding(statuses: tuple[str, ...]) -> str:
+    return ", ".join(f"'{status}'" for status in statuses)
+
+
+def _overlapping(row: str, column: str, statuses: tuple[str, ...], slack: str,
+                 moment: str = "{}") -> str:
+    """SQL: another live, holding, not overbooked appointment on ``row``'s ``column`` (the
+    provider or the room) whose time overlaps ``row``'s. ``slack`` is the earliest start that
+    can still overlap (the longest appointment before ``row``'s start), so an index on
+    (column, starts_at) reads a short range; ``moment`` wraps a time for the exact comparison
+    (SQLite compares times as text, and a time written by hand may lack the microseconds)."""
+    at = moment.format
+    return (f"EXISTS (SELECT 1 FROM appointments other WHERE other.{column} = {row}.{column} "
+            f"AND other.id <> {row}.id AND other.deleted_at IS NULL "
+            f"AND other.status IN ({_holding(statuses)}) AND NOT other.overbooked "
+            f"AND other.starts_at > {slack} AND other.starts_at <= {row}.ends_at "
+            f"AND {at('other.starts_at')} < {at(row + '.ends_at')} "
+            f"AND {at('other.ends_at')} > {at(row + '.starts_at')})")
+
+
+def create_no_double_booking(connection: Connection, *, statuses: tuple[str, ...],
+                             max_minutes: int) -> None:
+    """Refuse an appointment (inserted, or updated into place) that holds its slot
+    (``statuses``) while another one of the same provider or room does, at overlapping
+    times; an appointment booked as ``overbooked`` is let through, and others through it.
+    On PostgreSQL the check runs under a transaction lock per provider and per room, so two
+    workstations booking the same slot at once cannot both pass it."""
+    message = "appointments: double booking refused (the provider or room is taken then)"
+    if connection.dialect.name == "postgresql":
+        slack = f"NEW.starts_at - interval '{max_minutes} minutes'"
+        connection.exec_driver_sql(f"""
+CREATE OR REPLACE FUNCTION medtrack_no_double_booking() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.deleted_at IS NOT NULL OR NEW.overbooked
+       OR NEW.status NOT IN ({_holding(statuses)}) THEN
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('appointments:' || NEW.provider_id, 0));
+    IF NEW.room_id IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('appointments:' || NEW.room_id, 0));
+    END IF;
+    IF {_overlapping("NEW", "provider_id", statuses, slack)}
+       OR (NEW.room_id IS NOT NULL AND {_overlapping("NEW", "room_id", statuses, slack)}) THEN
+        RAISE EXCEPTION USING MESSAGE = '{message}', ERRCODE = 'exclusion_violation';
+    END IF;
+    RETURN NEW;
+END
+$$""")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER appointments_no_double_booking BEFORE INSERT OR UPDATE "
+            "ON appointments FOR EACH ROW EXECUTE FUNCTION medtrack_no_double_booking()")
+        return
+    slack = f"datetime(NEW.starts_at, '-{max_minutes} minutes', '-1 minutes')"
+    by_provider = _overlapping("NEW", "provider_id", statuses, slack, "julianday({})")
+    by_room = _overlapping("NEW", "room_id", statuses, slack, "julianday({})")
+    when = (f"NEW.deleted_at IS NULL AND NOT NEW.overbooked "
+            f"AND NEW.status IN ({_holding(statuses)}) "
+            f"AND ({by_provider} OR (NEW.room_id IS NOT NULL AND {by_room}))")
+    for operation in ("INSERT", "UPDATE"):
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER appointments_no_double_booking_{operation.lower()} "
+            f"BEFORE {operation} ON appointments WHEN {when} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
+def drop_no_double_booking(connection: Connection) -> None:
+    """Drop the PostgreSQL function of ``create_no_double_booking`` (its table is gone)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS medtrack_no_double_booking()")

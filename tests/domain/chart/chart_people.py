@@ -4,15 +4,11 @@ a copy per test), and the chart audit entries of one patient."""
 
 from __future__ import annotations
 
-import dataclasses
-import secrets
-import shutil
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
-from pathlib import Path
 from typing import TypeVar
 
 from demo_users import register_patient_today, sign_in
@@ -26,7 +22,6 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import initialize_workstation
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.store.migrate import upgrade
 
 ClinicT = TypeVar("ClinicT")
 
@@ -89,27 +84,6 @@ def add_staff(
         perform(store, system, add_user, username=username, password=DEMO_PASSWORD,
                 first_name=username.title(), last_name="Staff", roles=(role,))
     return system
-
-
-def build_once(folder: Path, make: Callable[[Store], ClinicT]) -> tuple[Path, bytes, ClinicT]:
-    """A new migrated database in ``folder`` that ``make`` fills: (path, key, what it made,
-    its store closed). Tests then work on an ``open_copy`` each."""
-    key = secrets.token_bytes(32)
-    path = folder / "clinic.db"
-    store = Store.open(path, key, create=True)
-    upgrade(store.engine)
-    try:
-        return path, key, make(store)
-    finally:
-        store.close()
-
-
-def open_copy(built: tuple[Path, bytes, ClinicT], folder: Path) -> ClinicT:
-    """What ``build_once`` made, on a copy of its database in ``folder`` (a dataclass with a
-    ``store``, now open: the caller closes it)."""
-    source, key, clinic = built
-    shutil.copyfile(source, folder / "clinic.db")
-    return dataclasses.replace(clinic, store=Store.open(folder / "clinic.db", key))
 
 
 def chart_audit(store: Store, patient: uuid.UUID) -> list[AuditEntry]:

@@ -9,11 +9,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from chart_data import ChartClinic, make_clinic
-from chart_people import DemoChart, build_once, open_copy, open_demo_chart
+from chart_people import DemoChart, open_demo_chart
 
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
@@ -71,30 +70,3 @@ def demo_chart(
 def patient(clinic: DemoChart) -> uuid.UUID:
     """A patient of the module's demo chart (its ``clinic`` fixture) nobody there used yet."""
     return next(clinic.free)
-
-
-@pytest.fixture(scope="session")
-def _built_clinics() -> dict[Callable[[Store], Any], tuple[Path, bytes, Any]]:
-    return {}
-
-
-@pytest.fixture
-def clinic_copy(
-    tmp_path_factory: pytest.TempPathFactory,
-    _built_clinics: dict[Callable[[Store], Any], tuple[Path, bytes, Any]],
-) -> Iterator[Callable[[Callable[[Store], Any]], Any]]:
-    """``clinic_copy(make)``: the clinic ``make(store)`` fills a new database with (a dataclass
-    with a ``store``), made once per run (password hashing is slow on purpose) and handed to
-    each test on a private copy, closed when the test ends."""
-    opened: list[Store] = []
-
-    def copy(make: Callable[[Store], Any]) -> Any:
-        if make not in _built_clinics:
-            _built_clinics[make] = build_once(tmp_path_factory.mktemp("clinic"), make)
-        clinic = open_copy(_built_clinics[make], tmp_path_factory.mktemp("clinic-copy"))
-        opened.append(clinic.store)
-        return clinic
-
-    yield copy
-    for store in opened:
-        store.close()

@@ -84,6 +84,8 @@ from medtrack_desktop.domain.patients.registry import (
     update_demographics,
 )
 from medtrack_desktop.domain.patients.search import search_patients
+from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment, set_status
+from medtrack_desktop.domain.scheduling.setup import CategoryInput, add_facility, save_category
 from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
@@ -139,7 +141,7 @@ def _clinic(session: Session) -> uuid.UUID:
 
 
 def fill_record(store: Store, patient_id: uuid.UUID, *, portal: str | None = "portal",
-                care_team: tuple[str, ...] = ("physician", "nurse")) -> None:
+                care_team: tuple[str, ...] = ("physician", "nurse"), hour: int = 9) -> None:
     """A row in every table that points at a patient, written the way the app writes it."""
     system = system_actor(store)
     perform(store, system, set_privacy, patient_id=patient_id, restricted=False,
@@ -161,6 +163,21 @@ def fill_record(store: Store, patient_id: uuid.UUID, *, portal: str | None = "po
         perform(store, system, add_user, username=portal, password=DEMO_PASSWORD,
                 first_name="Ana", last_name="Keller", roles=("patient",), patient_id=patient_id)
     fill_chart(store, patient_id)
+    fill_schedule(store, patient_id, hour=hour)
+
+
+def fill_schedule(store: Store, patient_id: uuid.UUID, *, hour: int) -> None:
+    """An appointment with the physician at ``hour``, confirmed (a status history)."""
+    admin, desk = sign_in(store, "admin"), sign_in(store, "frontdesk")
+    facility = perform(store, admin, add_facility, name=f"Site {hour}")
+    category = perform(store, admin, save_category,
+                       category=CategoryInput(name=f"Visit {hour}"))
+    physician = sign_in(store, "physician").user_id
+    booked = perform(store, desk, book_appointment, booking=Booking(
+        patient_id=patient_id, provider_id=physician, facility_id=facility,
+        category_id=category, starts_at=datetime(2026, 12, 1, hour, tzinfo=UTC)))
+    perform(store, desk, set_status, appointment_id=booked.id, version=booked.version,
+            status="confirmed")
 
 
 def fill_chart(store: Store, patient_id: uuid.UUID) -> None:
@@ -569,7 +586,7 @@ def test_the_schema_keeps_what_the_merge_relies_on() -> None:
 def test_the_same_merge_runs_on_postgresql(pg_store: Store) -> None:
     dupes = open_clinic(pg_store)
     fill_record(pg_store, dupes.duplicate)
-    fill_record(pg_store, dupes.survivor, portal=None, care_team=("physician",))
+    fill_record(pg_store, dupes.survivor, portal=None, care_team=("physician",), hour=10)
     frontdesk = sign_in(pg_store, "frontdesk")
     before = snapshot(pg_store)
     with fault_at(pg_store, "UPDATE users"), pytest.raises(Fault):

@@ -1,0 +1,169 @@
+"""Scheduling tables: facilities, rooms, appointment categories, providers' weekly availability
+and its exceptions, appointments and the history of their status.
+
+Times are UTC instants (``UtcDateTime``); a weekly template is wall-clock time in the clinic's
+zone (``time`` columns), turned into instants day by day so that a DST change keeps "08:00".
+The database refuses two overlapping live appointments of one provider or one room (triggers,
+``store.triggers.create_no_double_booking``) unless both were booked as deliberate overbooking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from medtrack_desktop.store.base import Base, ClinicScoped, one_of
+
+ROOM_KINDS = ("room", "equipment")
+EXCEPTION_KINDS = ("time_off", "extra")
+# The flow of a visit; "cancelled" and "no_show" end it without the patient seen.
+APPOINTMENT_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed",
+                        "cancelled", "no_show")
+# Statuses that hold the slot (the others free it for someone else).
+HOLDING_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed")
+MAX_MINUTES = 480  # the longest appointment: bounds the overlap search
+
+
+def _user(**kwargs: Any) -> Any:
+    return mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), **kwargs)
+
+
+class Facility(ClinicScoped, Base):
+    """A place the clinic sees patients."""
+
+    __tablename__ = "facilities"
+    __table_args__ = (UniqueConstraint("clinic_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Room(ClinicScoped, Base):
+    """A bookable room or piece of equipment of a facility."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (UniqueConstraint("facility_id", "name"), one_of("kind", ROOM_KINDS))
+
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(12), default="room")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AppointmentCategory(ClinicScoped, Base):
+    """A kind of appointment with its default length and colour; ``allows_overbooking``: an
+    appointment of it may deliberately share a provider's or room's time."""
+
+    __tablename__ = "appointment_categories"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "name"),
+        CheckConstraint(f"default_minutes BETWEEN 5 AND {MAX_MINUTES}",
+                        name="default_minutes_range"),
+    )
+
+    name: Mapped[str] = mapped_column(String(60))
+    default_minutes: Mapped[int] = mapped_column(SmallInteger, default=30)
+    color: Mapped[str] = mapped_column(String(7), default="#4a7fb5")
+    allows_overbooking: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WeeklyAvailability(ClinicScoped, Base):
+    """A provider's recurring session: on ``weekday`` (0 = Monday) from ``starts`` to ``ends``
+    (clinic wall-clock time) at a facility, from ``valid_from`` until ``valid_until``."""
+
+    __tablename__ = "weekly_availability"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("starts < ends", name="starts_before_ends"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = _user(index=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="RESTRICT"))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    starts: Mapped[time]
+    ends: Mapped[time]
+    valid_from: Mapped[date]
+    valid_until: Mapped[date | None]
+
+
+class AvailabilityException(ClinicScoped, Base):
+    """Time off (the provider cannot be booked then) or an extra session, as instants."""
+
+    __tablename__ = "availability_exceptions"
+    __table_args__ = (
+        Index("ix_availability_exceptions_provider_id_starts_at", "provider_id", "starts_at"),
+        one_of("kind", EXCEPTION_KINDS),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+    )
+
+    provider_id: Mapped[uuid.UUID] = _user()
+    kind: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    facility_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("facilities.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Appointment(ClinicScoped, Base):
+    """A patient's booked time with a provider (and a room). ``overbooked``: booked on purpose
+    over another appointment (its category allows it); the database lets only such pairs
+    overlap."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_provider_id_starts_at", "provider_id", "starts_at"),
+        Index("ix_appointments_room_id_starts_at", "room_id", "starts_at"),
+        Index("ix_appointments_patient_id_starts_at", "patient_id", "starts_at"),
+        Index("ix_appointments_starts_at", "starts_at"),
+        one_of("status", APPOINTMENT_STATUSES),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    provider_id: Mapped[uuid.UUID] = _user()
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="RESTRICT"))
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("appointment_categories.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    overbooked: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class AppointmentStatusChange(ClinicScoped, Base):
+    """Each status an appointment went through, when and by whom (append-only)."""
+
+    __tablename__ = "appointment_status_changes"
+
+    appointment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("appointments.id", ondelete="RESTRICT"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(12))
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[uuid.UUID | None] = _user()
+    sequence: Mapped[int] = mapped_column(Integer)
