@@ -40,10 +40,12 @@ from medtrack_desktop.domain.patients.models import (
 from medtrack_desktop.domain.scheduling.models import (
     Appointment,
     AppointmentCategory,
+    AppointmentSeries,
     AppointmentStatusChange,
     AvailabilityException,
     Facility,
     Room,
+    WaitlistEntry,
     WeeklyAvailability,
 )
 from medtrack_desktop.store.base import Base
@@ -55,6 +57,7 @@ __all__ = [
     "AllergyReview",
     "Appointment",
     "AppointmentCategory",
+    "AppointmentSeries",
     "AppointmentStatusChange",
     "AuditEntry",
     "AvailabilityException",
@@ -87,6 +90,7 @@ __all__ = [
     "User",
     "UserRole",
     "VitalSigns",
+    "WaitlistEntry",
     "WeeklyAvailability",
     "Workstation",
     "metadata",

@@ -33,6 +33,7 @@ EXCEPTION_KINDS = ("time_off", "extra")
 # The flow of a visit; "cancelled" and "no_show" end it without the patient seen.
 APPOINTMENT_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed",
                         "cancelled", "no_show")
+WAITLIST_STATUSES = ("waiting", "booked", "removed")
 # Statuses that hold the slot (the others free it for someone else).
 HOLDING_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed")
 MAX_MINUTES = 480  # the longest appointment: bounds the overlap search
@@ -124,6 +125,31 @@ class AvailabilityException(ClinicScoped, Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
 
+class AppointmentSeries(ClinicScoped, Base):
+    """Appointments that recur by an RFC 5545 rule (``rule``: an RRULE with COUNT or UNTIL)
+    from ``first_day`` at ``start_time``, clinic wall-clock time. Its appointments point at it;
+    one moved on its own keeps ``occurrence_at`` (where the rule put it): an exception."""
+
+    __tablename__ = "appointment_series"
+    __table_args__ = (
+        CheckConstraint(f"minutes BETWEEN 5 AND {MAX_MINUTES}", name="minutes_range"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"),
+                                                  index=True)
+    provider_id: Mapped[uuid.UUID] = _user()
+    facility_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("facilities.id", ondelete="RESTRICT"))
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("appointment_categories.id", ondelete="RESTRICT"))
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
+    rule: Mapped[str] = mapped_column(String(300))
+    first_day: Mapped[date]
+    start_time: Mapped[time]
+    minutes: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
 class Appointment(ClinicScoped, Base):
     """A patient's booked time with a provider (and a room). ``overbooked``: booked on purpose
     over another appointment (its category allows it); the database lets only such pairs
@@ -153,6 +179,9 @@ class Appointment(ClinicScoped, Base):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     overbooked: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    series_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("appointment_series.id", ondelete="RESTRICT"), index=True)
+    occurrence_at: Mapped[datetime | None]  # where the series' rule put it
 
 
 class AppointmentStatusChange(ClinicScoped, Base):
@@ -167,3 +196,29 @@ class AppointmentStatusChange(ClinicScoped, Base):
     changed_at: Mapped[datetime]
     changed_by: Mapped[uuid.UUID | None] = _user()
     sequence: Mapped[int] = mapped_column(Integer)
+
+
+class WaitlistEntry(ClinicScoped, Base):
+    """A patient waiting for an earlier slot: with a provider and/or of a category, between
+    two days, in part of the day (clinic time) if they said so."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index("ix_waitlist_entries_status_latest_day", "status", "latest_day"),
+        one_of("status", WAITLIST_STATUSES),
+        CheckConstraint("earliest_day <= latest_day", name="days_in_order"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"),
+                                                  index=True)
+    provider_id: Mapped[uuid.UUID | None] = _user()
+    category_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("appointment_categories.id", ondelete="RESTRICT"))
+    earliest_day: Mapped[date]
+    latest_day: Mapped[date]
+    day_from: Mapped[time | None]
+    day_until: Mapped[time | None]
+    notes: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(8), default="waiting")
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="RESTRICT"))
