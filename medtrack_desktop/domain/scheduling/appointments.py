@@ -107,7 +107,8 @@ class AppointmentEntry:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-def _entry(row: Appointment) -> AppointmentEntry:
+def appointment_entry(row: Appointment) -> AppointmentEntry:
+    """What the services return of an appointment row."""
     return AppointmentEntry(
         id=row.id, version=row.version, patient_id=row.patient_id, provider_id=row.provider_id,
         room_id=row.room_id, facility_id=row.facility_id, category_id=row.category_id,
@@ -239,9 +240,9 @@ def book_appointment(session: Session, actor: Actor, *, booking: Booking,
     _flush(session)
     _record_status(session, actor, row, now or utcnow())
     _audit(session, actor, "appointment.book", row,
-           changes={"starts_at": row.starts_at.isoformat(), "minutes": _entry(row).minutes,
-                    "overbooked": row.overbooked})
-    return _entry(row)
+           changes={"starts_at": row.starts_at.isoformat(),
+                    "minutes": appointment_entry(row).minutes, "overbooked": row.overbooked})
+    return appointment_entry(row)
 
 
 def _live_appointment(session: Session, actor: Actor, appointment_id: uuid.UUID,
@@ -269,7 +270,7 @@ def move_appointment(session: Session, actor: Actor, *, appointment_id: uuid.UUI
     booking = Booking(
         patient_id=row.patient_id, provider_id=provider_id or row.provider_id,
         facility_id=row.facility_id, category_id=row.category_id, starts_at=starts_at,
-        minutes=minutes if minutes is not None else _entry(row).minutes,
+        minutes=minutes if minutes is not None else appointment_entry(row).minutes,
         room_id=room_id if room_id is not None else row.room_id, reason=row.reason,
         notes=row.notes, overbook=row.overbooked)
     values, category = _clean(session, actor, booking)
@@ -282,7 +283,7 @@ def move_appointment(session: Session, actor: Actor, *, appointment_id: uuid.UUI
     _audit(session, actor, "appointment.move", row, changes={
         "starts_at": {"old": before[0].isoformat(), "new": row.starts_at.isoformat()},
         "ends_at": {"old": before[1].isoformat(), "new": row.ends_at.isoformat()}})
-    return _entry(row)
+    return appointment_entry(row)
 
 
 def set_status(session: Session, actor: Actor, *, appointment_id: uuid.UUID, version: int,
@@ -309,7 +310,7 @@ def set_status(session: Session, actor: Actor, *, appointment_id: uuid.UUID, ver
     _record_status(session, actor, row, now or utcnow())
     _audit(session, actor, f"appointment.{status}", row,
            changes={"status": {"old": old, "new": status}})
-    return _entry(row)
+    return appointment_entry(row)
 
 
 def appointments_between(session: Session, actor: Actor, *, starts: datetime, ends: datetime,
@@ -325,7 +326,7 @@ def appointments_between(session: Session, actor: Actor, *, starts: datetime, en
         statement = statement.where(Appointment.provider_id.in_(provider_ids))
     if not include_ended:
         statement = statement.where(Appointment.status.in_(HOLDING_STATUSES))
-    rows = [_entry(row) for row in session.scalars(
+    rows = [appointment_entry(row) for row in session.scalars(
         statement.order_by(Appointment.starts_at, Appointment.id))]
     trail.record(session, seat=actor.seat, actor=actor, action="schedule.read",
                  resource_type="appointment", reason="range",

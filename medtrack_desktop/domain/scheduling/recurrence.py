@@ -1,0 +1,235 @@
+"""Recurring appointments: a series booked from an RFC 5545 rule, and changing or cancelling
+one occurrence, this and the following ones, or all that are still to come.
+
+The rule (python-dateutil's ``rrulestr``) runs in clinic wall-clock time from the first day at
+the start time, and each occurrence is then placed in the clinic's zone: a weekly 08:00 stays
+08:00 across a DST change. A rule must end (COUNT or UNTIL) within ``MAX_OCCURRENCES``.
+
+"This and following" splits the series: the old one ends the day before (its rule gets an
+UNTIL), a new series starts at that occurrence with the new time or rule, and the old series'
+later occurrences are cancelled ("series changed") and booked again under the new one — past
+occurrences and exceptions before the split are kept as they are. "All" is "this and
+following" from the first occurrence still to come.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from medtrack_desktop.domain.fields import FieldsInvalid
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.identity.permissions import require
+from medtrack_desktop.domain.scheduling.appointments import (
+    AppointmentEntry,
+    Booking,
+    SlotTaken,
+    appointment_entry,
+    book_appointment,
+    clashes,
+    set_status,
+)
+from medtrack_desktop.domain.scheduling.models import (
+    Appointment,
+    AppointmentCategory,
+    AppointmentSeries,
+)
+from medtrack_desktop.store.base import bind_actor, utcnow
+
+MAX_OCCURRENCES = 100
+SERIES_CHANGED = "Series changed"
+_ENDS = re.compile(r"(^|;)(COUNT|UNTIL)=", re.IGNORECASE)
+
+
+class SeriesInvalid(FieldsInvalid):
+    """A rule or series change that cannot be used as entered."""
+
+
+@dataclass(frozen=True)
+class SeriesOutcome:
+    series_id: uuid.UUID
+    booked: tuple[AppointmentEntry, ...]
+    skipped: tuple[datetime, ...]  # occurrences left out because their slot was taken
+
+
+def occurrences(rule: str, *, first_day: date, start_time: time, zone: ZoneInfo
+                ) -> list[datetime]:
+    """The instants (UTC) of a rule's occurrences, or ``SeriesInvalid``."""
+    text = rule.strip().removeprefix("RRULE:")
+    if not _ENDS.search(text):
+        raise SeriesInvalid({"rule": "Repeat: say until when, or how many times."})
+    try:
+        parsed = rrulestr(text, dtstart=datetime.combine(first_day, start_time))
+    except (ValueError, TypeError):
+        raise SeriesInvalid({"rule": "Repeat: this rule cannot be read."}) from None
+    local: list[datetime] = []
+    for moment in parsed:
+        local.append(moment)
+        if len(local) > MAX_OCCURRENCES:
+            raise SeriesInvalid({"rule": f"Repeat: at most {MAX_OCCURRENCES} appointments."})
+    return [moment.replace(tzinfo=zone).astimezone(UTC) for moment in local]
+
+
+def _zone(actor: Actor) -> ZoneInfo:
+    return ZoneInfo(actor.seat.clinic_timezone)
+
+
+def book_series(session: Session, actor: Actor, *, booking: Booking, rule: str,
+                skip_taken: bool = False) -> SeriesOutcome:
+    """Book ``booking`` again and again by ``rule`` (from its start). If a slot is taken:
+    ``SlotTaken`` naming the days, nothing booked — or, with ``skip_taken``, the others."""
+    require(actor, "schedule.write", patient_id=booking.patient_id)
+    if booking.starts_at.tzinfo is None:
+        raise SeriesInvalid({"starts_at": "Start: a date and time in the clinic's time zone."})
+    start = booking.starts_at.astimezone(_zone(actor)).replace(second=0, microsecond=0)
+    category = session.get(AppointmentCategory, booking.category_id)
+    minutes = booking.minutes or (category.default_minutes if category else 30)
+    series = AppointmentSeries(
+        clinic_id=actor.seat.clinic_id, patient_id=booking.patient_id,
+        provider_id=booking.provider_id, facility_id=booking.facility_id,
+        category_id=booking.category_id, room_id=booking.room_id, rule=rule.strip(),
+        first_day=start.date(), start_time=start.time(), minutes=minutes,
+        reason=booking.reason)
+    return _book(session, actor, series, replace(booking, minutes=minutes),
+                 skip_taken=skip_taken)
+
+
+def _book(session: Session, actor: Actor, series: AppointmentSeries, booking: Booking, *,
+          skip_taken: bool) -> SeriesOutcome:
+    """Save ``series`` and book its occurrences (``booking`` with each one's start)."""
+    zone = _zone(actor)
+    moments = occurrences(series.rule, first_day=series.first_day,
+                          start_time=series.start_time, zone=zone)
+    if not moments:
+        raise SeriesInvalid({"rule": "Repeat: the rule gives no appointment."})
+    length = timedelta(minutes=series.minutes)
+    taken = [moment for moment in moments if _taken(session, booking, moment, length)]
+    if taken and (not skip_taken or len(taken) == len(moments)):
+        days = ", ".join(f"{moment.astimezone(zone):%a %d %b}" for moment in taken[:6])
+        raise SlotTaken(f"Taken on {days}{' …' if len(taken) > 6 else ''}. Pick another time"
+                        + ("." if len(taken) == len(moments)
+                           else ", or book the others and leave these out."))
+    bind_actor(session, actor.user_id)
+    session.add(series)
+    session.flush()
+    rows: list[Appointment] = []
+    for moment in moments:
+        if moment in taken:
+            continue
+        entry = book_appointment(session, actor, booking=replace(booking, starts_at=moment))
+        rows.append(session.get_one(Appointment, entry.id))
+        rows[-1].series_id, rows[-1].occurrence_at = series.id, moment
+    session.flush()
+    return SeriesOutcome(series.id, tuple(appointment_entry(row) for row in rows),
+                         tuple(taken))
+
+
+def _taken(session: Session, booking: Booking, moment: datetime, length: timedelta) -> bool:
+    if booking.overbook:
+        return False
+    return any(not row.overbooked for row in clashes(
+        session, provider_id=booking.provider_id, room_id=booking.room_id, starts_at=moment,
+        ends_at=moment + length))
+
+
+def _series_of(session: Session, actor: Actor, appointment_id: uuid.UUID
+               ) -> tuple[Appointment, AppointmentSeries]:
+    row = session.get(Appointment, appointment_id)
+    if row is None or row.clinic_id != actor.seat.clinic_id or row.series_id is None:
+        raise SeriesInvalid({"appointment": "This appointment is not part of a series."})
+    return row, session.get_one(AppointmentSeries, row.series_id)
+
+
+def _to_come(session: Session, series: AppointmentSeries, since: datetime) -> list[Appointment]:
+    """The series' appointments from ``since`` (by where the rule put them) that still hold
+    their slot and have not begun."""
+    return list(session.scalars(select(Appointment).where(
+        Appointment.series_id == series.id, Appointment.deleted_at.is_(None),
+        Appointment.occurrence_at >= since, Appointment.status.in_(("scheduled", "confirmed")))
+        .order_by(Appointment.occurrence_at)))
+
+
+def _rule_parts(rule: str) -> list[str]:
+    """The parts of a rule but its end (COUNT, UNTIL)."""
+    return [part for part in rule.removeprefix("RRULE:").split(";")
+            if part and part.split("=", 1)[0].upper() not in ("COUNT", "UNTIL")]
+
+
+def _cut(series: AppointmentSeries, before: datetime, zone: ZoneInfo) -> None:
+    """End the series the day before ``before`` (clinic day)."""
+    last_day = before.astimezone(zone).date() - timedelta(days=1)
+    series.rule = ";".join([*_rule_parts(series.rule), f"UNTIL={last_day:%Y%m%d}T235959"])
+
+
+def cancel_following(session: Session, actor: Actor, *, appointment_id: uuid.UUID,
+                     reason: str, whole_series: bool = False) -> int:
+    """Cancel this occurrence and the following ones (or, ``whole_series``, every one still
+    to come); the series ends before them. Returns how many were cancelled."""
+    require(actor, "schedule.write")
+    row, series = _series_of(session, actor, appointment_id)
+    since = utcnow() if whole_series else row.occurrence_at or row.starts_at
+    cancelled = 0
+    for later in _to_come(session, series, since):
+        set_status(session, actor, appointment_id=later.id, version=later.version,
+                   status="cancelled", cancel_reason=reason)
+        cancelled += 1
+    _cut(series, since, _zone(actor))
+    session.flush()
+    return cancelled
+
+
+def change_following(session: Session, actor: Actor, *, appointment_id: uuid.UUID,
+                     start_time: time | None = None, rule: str | None = None,
+                     minutes: int | None = None, whole_series: bool = False,
+                     skip_taken: bool = False) -> SeriesOutcome:
+    """Change the time, rule or length of this occurrence and the following ones (or every
+    one still to come): the series is split there (see module doc)."""
+    require(actor, "schedule.write")
+    row, old = _series_of(session, actor, appointment_id)
+    zone = _zone(actor)
+    since = utcnow() if whole_series else row.occurrence_at or row.starts_at
+    following = _to_come(session, old, since)
+    if not following:
+        raise SeriesInvalid({"appointment": "No appointment of this series is still to come."})
+    first = following[0].occurrence_at or following[0].starts_at
+    new_start = datetime.combine(first.astimezone(zone).date(), start_time or old.start_time,
+                                 zone)
+    new_rule = rule.strip() if rule else _remaining_rule(old, len(following))
+    for later in following:
+        set_status(session, actor, appointment_id=later.id, version=later.version,
+                   status="cancelled", cancel_reason=SERIES_CHANGED)
+    _cut(old, first, zone)
+    booking = Booking(patient_id=old.patient_id, provider_id=old.provider_id,
+                      facility_id=old.facility_id, category_id=old.category_id,
+                      starts_at=new_start, minutes=minutes or old.minutes, room_id=old.room_id,
+                      reason=old.reason)
+    series = AppointmentSeries(
+        clinic_id=old.clinic_id, patient_id=old.patient_id, provider_id=old.provider_id,
+        facility_id=old.facility_id, category_id=old.category_id, room_id=old.room_id,
+        rule=new_rule, first_day=new_start.date(), start_time=new_start.time(),
+        minutes=minutes or old.minutes, reason=old.reason)
+    return _book(session, actor, series, booking, skip_taken=skip_taken)
+
+
+def _remaining_rule(series: AppointmentSeries, remaining: int) -> str:
+    """The series' rule for what is left of it: its UNTIL kept, a COUNT made the count left."""
+    ends = [part for part in series.rule.removeprefix("RRULE:").split(";")
+            if part.upper().startswith("UNTIL=")] or [f"COUNT={remaining}"]
+    return ";".join([*_rule_parts(series.rule), *ends])
+
+
+def series_appointments(session: Session, actor: Actor, *, series_id: uuid.UUID
+                        ) -> list[Appointment]:
+    """Every live appointment of a series, by where the rule put it (for tests and views)."""
+    require(actor, "schedule.read")
+    return list(session.scalars(select(Appointment).where(
+        Appointment.series_id == series_id, Appointment.clinic_id == actor.seat.clinic_id,
+        Appointment.deleted_at.is_(None)).order_by(Appointment.occurrence_at)))
+
