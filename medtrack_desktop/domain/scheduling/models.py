@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -182,6 +184,10 @@ class Appointment(ClinicScoped, Base):
     series_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("appointment_series.id", ondelete="RESTRICT"), index=True)
     occurrence_at: Mapped[datetime | None]  # where the series' rule put it
+    # check-in: what the desk confirmed with the patient, and the copay taken
+    demographics_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    insurance_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    copay_collected: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
 
 class AppointmentStatusChange(ClinicScoped, Base):

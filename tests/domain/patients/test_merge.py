@@ -85,7 +85,9 @@ from medtrack_desktop.domain.patients.registry import (
 )
 from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment, set_status
+from medtrack_desktop.domain.scheduling.recurrence import book_series
 from medtrack_desktop.domain.scheduling.setup import CategoryInput, add_facility, save_category
+from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
 from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
@@ -167,7 +169,8 @@ def fill_record(store: Store, patient_id: uuid.UUID, *, portal: str | None = "po
 
 
 def fill_schedule(store: Store, patient_id: uuid.UUID, *, hour: int) -> None:
-    """An appointment with the physician at ``hour``, confirmed (a status history)."""
+    """An appointment with the physician at ``hour``, confirmed (a status history), a weekly
+    series, and a place on the waitlist."""
     admin, desk = sign_in(store, "admin"), sign_in(store, "frontdesk")
     facility = perform(store, admin, add_facility, name=f"Site {hour}")
     category = perform(store, admin, save_category,
@@ -178,6 +181,11 @@ def fill_schedule(store: Store, patient_id: uuid.UUID, *, hour: int) -> None:
         category_id=category, starts_at=datetime(2026, 12, 1, hour, tzinfo=UTC)))
     perform(store, desk, set_status, appointment_id=booked.id, version=booked.version,
             status="confirmed")
+    perform(store, desk, book_series, rule="FREQ=WEEKLY;COUNT=2", booking=Booking(
+        patient_id=patient_id, provider_id=physician, facility_id=facility,
+        category_id=category, starts_at=datetime(2026, 12, 2, hour, tzinfo=UTC)))
+    perform(store, desk, add_to_waitlist, patient_id=patient_id, provider_id=physician,
+            earliest_day=date(2026, 12, 1), latest_day=date(2026, 12, 20))
 
 
 def fill_chart(store: Store, patient_id: uuid.UUID) -> None:

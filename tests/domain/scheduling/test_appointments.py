@@ -26,7 +26,7 @@ from medtrack_desktop.domain.scheduling.appointments import (
     move_appointment,
     set_status,
 )
-from medtrack_desktop.domain.scheduling.models import AppointmentStatusChange
+from medtrack_desktop.domain.scheduling.models import Appointment, AppointmentStatusChange
 from medtrack_desktop.store.base import new_id
 from medtrack_desktop.store.engine import Store
 
@@ -141,8 +141,8 @@ def _raw_copy_at(store: Store, entry: AppointmentEntry, minutes_later: int) -> N
     shift = ("starts_at + interval '{m} minutes'" if store.engine.dialect.name == "postgresql"
              else "datetime(starts_at, '+{m} minutes')")
     end_shift = shift.replace("starts_at", "ends_at")
-    columns = ("clinic_id, patient_id, provider_id, room_id, facility_id, category_id, reason, "
-               "notes, status, overbooked, cancel_reason, created_at, updated_at, version")
+    columns = ", ".join(column.name for column in Appointment.__table__.columns
+                        if column.name not in ("id", "starts_at", "ends_at"))
     statement = text(
         f"INSERT INTO appointments (id, starts_at, ends_at, {columns}) "
         f"SELECT :new, {shift.format(m=minutes_later)}, {end_shift.format(m=minutes_later)}, "
