@@ -1,7 +1,7 @@
 """scheduling: facilities, rooms, appointment categories, providers' weekly availability and
 its exceptions, appointment series (RFC 5545 rules), appointments and their status history, the
-waitlist; double booking of a provider or a room refused by triggers, the status history
-append-only (re-filed by a merge)
+waitlist, reminder preferences and the reminder queue; double booking of a provider or a room
+refused by triggers, the status history append-only (re-filed by a merge)
 
 Revision ID: 0009
 Revises: 0008
@@ -283,12 +283,74 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_waitlist_entries_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index('ix_waitlist_entries_status_latest_day', ['status', 'latest_day'], unique=False)
 
+    op.create_table('reminder_preferences',
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('email', sa.Boolean(), nullable=False),
+    sa.Column('sms', sa.Boolean(), nullable=False),
+    sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Uuid(), nullable=True),
+    sa.Column('updated_by', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_reminder_preferences_clinic_id_clinics'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_reminder_preferences_patient_id_patients'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_preferences')),
+    sa.UniqueConstraint('patient_id', name=op.f('uq_reminder_preferences_patient_id'))
+    )
+    with op.batch_alter_table('reminder_preferences', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_preferences_clinic_id'), ['clinic_id'], unique=False)
+
+    op.create_table('reminders',
+    sa.Column('appointment_id', sa.Uuid(), nullable=False),
+    sa.Column('patient_id', sa.Uuid(), nullable=False),
+    sa.Column('channel', sa.String(length=5), nullable=False),
+    sa.Column('minutes_before', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=9), nullable=False),
+    sa.Column('attempts', sa.SmallInteger(), nullable=False),
+    sa.Column('last_error', sa.String(length=200), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('clinic_id', sa.Uuid(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Uuid(), nullable=True),
+    sa.Column('updated_by', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("channel IN ('email', 'sms')", name=op.f('ck_reminders_channel_allowed')),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name=op.f('ck_reminders_status_allowed')),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_reminders_appointment_id_appointments'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinics.id'], name=op.f('fk_reminders_clinic_id_clinics'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_reminders_patient_id_patients'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
+    sa.UniqueConstraint('appointment_id', 'channel', 'minutes_before', name=op.f('uq_reminders_appointment_id_channel_minutes_before'))
+    )
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminders_clinic_id'), ['clinic_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminders_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index('ix_reminders_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
+
     connection = op.get_bind()
     create_no_double_booking(connection, statuses=_HOLDING, max_minutes=_MAX_MINUTES)
     create_append_only(connection, "appointment_status_changes", refiled=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminders_status_next_attempt_at')
+        batch_op.drop_index(batch_op.f('ix_reminders_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_reminders_clinic_id'))
+
+    op.drop_table('reminders')
+    with op.batch_alter_table('reminder_preferences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_preferences_clinic_id'))
+
+    op.drop_table('reminder_preferences')
     with op.batch_alter_table('waitlist_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_waitlist_entries_status_latest_day')
         batch_op.drop_index(batch_op.f('ix_waitlist_entries_patient_id'))

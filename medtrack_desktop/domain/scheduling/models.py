@@ -36,6 +36,8 @@ EXCEPTION_KINDS = ("time_off", "extra")
 APPOINTMENT_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed",
                         "cancelled", "no_show")
 WAITLIST_STATUSES = ("waiting", "booked", "removed")
+REMINDER_CHANNELS = ("email", "sms")
+REMINDER_STATUSES = ("pending", "sent", "failed", "cancelled")
 # Statuses that hold the slot (the others free it for someone else).
 HOLDING_STATUSES = ("scheduled", "confirmed", "arrived", "in_room", "completed")
 MAX_MINUTES = 480  # the longest appointment: bounds the overlap search
@@ -228,3 +230,43 @@ class WaitlistEntry(ClinicScoped, Base):
     status: Mapped[str] = mapped_column(String(8), default="waiting")
     appointment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="RESTRICT"))
+
+
+class ReminderPreference(ClinicScoped, Base):
+    """How a patient wants appointment reminders: by email, by text message, or none
+    (``opted_out_at``: when they said stop; no reminder goes out after it)."""
+
+    __tablename__ = "reminder_preferences"
+    __table_args__ = (UniqueConstraint("patient_id"),)
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+    sms: Mapped[bool] = mapped_column(Boolean, default=True)
+    opted_out_at: Mapped[datetime | None]
+
+
+class Reminder(ClinicScoped, Base):
+    """One reminder of one appointment on one channel, due ``minutes_before`` its start: queued,
+    then sent (or failed after its last attempt, or cancelled with the appointment). A failed
+    attempt is retried at ``next_attempt_at``; ``last_error`` says what went wrong, never
+    what the message said."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "channel", "minutes_before"),
+        Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
+        one_of("channel", REMINDER_CHANNELS),
+        one_of("status", REMINDER_STATUSES),
+    )
+
+    appointment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("appointments.id", ondelete="RESTRICT"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"),
+                                                  index=True)
+    channel: Mapped[str] = mapped_column(String(5))
+    minutes_before: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(9), default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
