@@ -86,6 +86,7 @@ from medtrack_desktop.domain.patients.registry import (
 from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment, set_status
 from medtrack_desktop.domain.scheduling.recurrence import book_series
+from medtrack_desktop.domain.scheduling.reminders import queue_reminders, set_reminder_preference
 from medtrack_desktop.domain.scheduling.setup import CategoryInput, add_facility, save_category
 from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
 from medtrack_desktop.store.base import bind_actor
@@ -170,7 +171,7 @@ def fill_record(store: Store, patient_id: uuid.UUID, *, portal: str | None = "po
 
 def fill_schedule(store: Store, patient_id: uuid.UUID, *, hour: int) -> None:
     """An appointment with the physician at ``hour``, confirmed (a status history), a weekly
-    series, and a place on the waitlist."""
+    series, a place on the waitlist, a reminder preference and queued reminders."""
     admin, desk = sign_in(store, "admin"), sign_in(store, "frontdesk")
     facility = perform(store, admin, add_facility, name=f"Site {hour}")
     category = perform(store, admin, save_category,
@@ -186,6 +187,9 @@ def fill_schedule(store: Store, patient_id: uuid.UUID, *, hour: int) -> None:
         category_id=category, starts_at=datetime(2026, 12, 2, hour, tzinfo=UTC)))
     perform(store, desk, add_to_waitlist, patient_id=patient_id, provider_id=physician,
             earliest_day=date(2026, 12, 1), latest_day=date(2026, 12, 20))
+    perform(store, desk, set_reminder_preference, patient_id=patient_id, email=True,
+            sms=False, opted_out=False)
+    perform(store, desk, queue_reminders, now=datetime(2026, 11, 29, tzinfo=UTC))
 
 
 def fill_chart(store: Store, patient_id: uuid.UUID) -> None:
@@ -605,9 +609,10 @@ def test_the_same_merge_runs_on_postgresql(pg_store: Store) -> None:
     result = merge(pg_store, frontdesk, dupes)
     # one allergy review, guarantor and policy per rank: the survivor's own stay in force
     assert result.tombstoned == {"allergy_reviews": 1, "patient_guarantors": 1,
-                                 "patient_insurance": 2}
+                                 "patient_insurance": 2, "reminder_preferences": 1}
     assert result.skipped == {"patient_care_team": 1}
-    kept = ("allergy_reviews", "patient_guarantors", "patient_care_team")
+    kept = ("allergy_reviews", "patient_guarantors", "patient_care_team",
+            "reminder_preferences")
     assert result.moved == {table: len(ids) for table, ids in moving.items()
                             if table not in kept} | {"patient_care_team": 1}
     left = rows_of(pg_store, dupes.duplicate)
