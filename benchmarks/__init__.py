@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from benchmarks import (
     audit,
+    calendar,
     chart,
     cipher_overhead,
     cold_start,
@@ -23,7 +24,7 @@ SCENARIOS: dict[str, Scenario] = {
     for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
                      audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO,
                      patients.GENERATE, patients.SEARCH, patients.SAVE, icd10.SCENARIO,
-                     chart.SCENARIO)
+                     chart.SCENARIO, calendar.SCENARIO)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]

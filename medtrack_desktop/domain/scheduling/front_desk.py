@@ -10,9 +10,9 @@ plus one for the status times; audited as one schedule read.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -83,9 +83,8 @@ def check_in(session: Session, actor: Actor, *, appointment_id: uuid.UUID, versi
     return entry
 
 
-@dataclass(frozen=True)
-class FlowRow:
-    """One visit on the flow board."""
+class FlowRow(NamedTuple):
+    """One visit on the flow board (a tuple: a board of hundreds is made at every refresh)."""
 
     appointment_id: uuid.UUID
     version: int
