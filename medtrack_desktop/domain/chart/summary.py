@@ -19,6 +19,10 @@ from medtrack_desktop.domain.chart.models import Medication, Problem
 from medtrack_desktop.domain.chart.problems import CURRENT_STATUSES
 from medtrack_desktop.domain.chart.vitals import VitalSet, latest_vitals
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.scheduling.appointments import (
+    UpcomingAppointment,
+    upcoming_for_patient,
+)
 
 RECENT_ENCOUNTERS = 5
 
@@ -73,6 +77,7 @@ class ChartSummary:
     medications: tuple[ActiveMedication, ...]
     last_vitals: VitalSet | None
     recent_encounters: tuple[EncounterSummary, ...]
+    upcoming: tuple[UpcomingAppointment, ...] | None  # None: the user does not see schedules
 
 
 def banner_facts(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> BannerFacts:
@@ -89,8 +94,8 @@ def banner_facts(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> Ba
 
 
 def chart_summary(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> ChartSummary:
-    """The summary page: active problems and medications, allergies, the last vitals and the
-    latest encounters."""
+    """The summary page: active problems and medications, allergies, the last vitals, the
+    latest encounters and the next appointments."""
     banner = banner_facts(session, actor, patient_id=patient_id)
     problems = session.execute(
         select(Problem.code, Problem.title, Problem.status, Problem.onset_on)
@@ -113,4 +118,6 @@ def chart_summary(session: Session, actor: Actor, *, patient_id: uuid.UUID) -> C
         last_vitals=latest_vitals(session, actor, patient_id=patient_id),
         recent_encounters=tuple(encounters(session, actor, patient_id=patient_id,
                                            limit=RECENT_ENCOUNTERS)),
+        upcoming=tuple(upcoming_for_patient(session, actor, patient_id=patient_id))
+        if actor.can("schedule.read") else None,
     )

@@ -333,3 +333,30 @@ def appointments_between(session: Session, actor: Actor, *, starts: datetime, en
                  changes={"from": starts.isoformat(), "to": ends.isoformat(),
                           "results": len(rows)})
     return rows
+
+
+@dataclass(frozen=True)
+class UpcomingAppointment:
+    starts_at: datetime
+    provider_name: str
+    category: str
+    status: str
+
+
+def upcoming_for_patient(session: Session, actor: Actor, *, patient_id: uuid.UUID,
+                         limit: int = 5, now: datetime | None = None
+                         ) -> list[UpcomingAppointment]:
+    """The patient's next appointments that still hold their slot (the chart's summary)."""
+    require(actor, "schedule.read", patient_id=patient_id)
+    readable_patient(session, actor, patient_id)
+    rows = session.execute(
+        select(Appointment.starts_at, User.first_name, User.last_name,
+               AppointmentCategory.name, Appointment.status)
+        .join(User, User.id == Appointment.provider_id)
+        .join(AppointmentCategory, AppointmentCategory.id == Appointment.category_id)
+        .where(Appointment.patient_id == patient_id, Appointment.deleted_at.is_(None),
+               Appointment.status.in_(("scheduled", "confirmed")),
+               Appointment.starts_at >= (now or utcnow()))
+        .order_by(Appointment.starts_at).limit(limit)).all()
+    return [UpcomingAppointment(row.starts_at, f"{row.first_name} {row.last_name}", row.name,
+                                row.status) for row in rows]

@@ -99,4 +99,8 @@ class SummaryTab(QObject):
             f"{e.starts_at.astimezone(self._zone):%Y-%m-%d} \u00b7 "
             f"{encounter_type_label(e.encounter_type)} \u00b7 {e.reason} \u00b7 {e.status_label}"
             for e in summary.recent_encounters) or "None yet")
-        view.texts["upcoming"].setText("Scheduling is not part of this version yet.")
+        view.texts["upcoming"].setText("Not shown to your role" if summary.upcoming is None else
+                                       "\n".join(
+            f"{a.starts_at.astimezone(self._zone):%Y-%m-%d %H:%M} \u00b7 {a.category} \u00b7 "
+            f"{a.provider_name}{' (confirmed)' if a.status == 'confirmed' else ''}"
+            for a in summary.upcoming) or "None booked")

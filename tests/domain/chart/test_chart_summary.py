@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from chart_data import NOW, TODAY, ChartClinic
@@ -17,6 +18,10 @@ from medtrack_desktop.domain.chart.medications import MedicationInput, start_med
 from medtrack_desktop.domain.chart.problems import ProblemInput, save_problem
 from medtrack_desktop.domain.chart.summary import banner_facts, chart_summary
 from medtrack_desktop.domain.chart.vitals import VitalsInput, record_vitals
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment, set_status
+from medtrack_desktop.domain.scheduling.setup import CategoryInput, add_facility, save_category
+from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
 
 
@@ -56,3 +61,26 @@ def test_the_summary_lists_what_is_current(chart_store: Store, clinic: ChartClin
     assert [m.text for m in summary.medications] == ["Metformin 500 mg oral twice daily"]
     assert summary.last_vitals is not None and summary.last_vitals.bmi == Decimal("24.7")
     assert [e.reason for e in summary.recent_encounters] == ["Diabetes"]
+    assert summary.upcoming == ()
+
+
+def test_the_summary_lists_the_next_appointments(chart_store: Store,
+                                                 clinic: ChartClinic) -> None:
+    system = Actor.system(clinic.physician.seat, name="test")
+    facility = perform(chart_store, system, add_facility, name="Main")
+    category = perform(chart_store, system, save_category,
+                       category=CategoryInput(name="Follow-up"))
+    soon = utcnow().replace(microsecond=0, second=0) + timedelta(days=3)
+    for days, status in ((0, "scheduled"), (7, "confirmed"), (-30, "scheduled")):
+        booked = perform(chart_store, clinic.frontdesk, book_appointment, booking=Booking(
+            patient_id=clinic.patient_id, provider_id=clinic.physician.user_id,
+            facility_id=facility, category_id=category,
+            starts_at=soon + timedelta(days=days)))
+        if status == "confirmed":
+            perform(chart_store, clinic.frontdesk, set_status, appointment_id=booked.id,
+                    version=booked.version, status=status)
+    summary = perform(chart_store, clinic.nurse, chart_summary, patient_id=clinic.patient_id)
+    assert summary.upcoming is not None
+    assert [(a.starts_at, a.category, a.provider_name, a.status) for a in summary.upcoming] == [
+        (soon, "Follow-up", "Ana Lee", "scheduled"),
+        (soon + timedelta(days=7), "Follow-up", "Ana Lee", "confirmed")]
