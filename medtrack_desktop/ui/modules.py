@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.module import ADMIN
+from medtrack_desktop.ui.calendar.module import CALENDAR
 from medtrack_desktop.ui.chart.module import CHART
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.patients.module import PATIENTS
 
-ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, ADMIN)
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, CALENDAR, ADMIN)
 
 
 def modules_for(actor: Actor) -> list[ModuleSpec]:

@@ -18,6 +18,7 @@ class Changed(enum.Flag):
 
     PATIENTS = enum.auto()  # demographics, insurance, consent, merges: lists and searches
     CHART = enum.auto()  # encounters, notes, vitals, problems, allergies, medications …
+    SCHEDULE = enum.auto()  # appointments booked, moved, their status changed
 
 
 class Workspace(QObject):

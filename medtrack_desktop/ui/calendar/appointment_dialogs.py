@@ -1,0 +1,98 @@
+"""The small questions about one appointment: where to move it (keyboard's answer to dragging)
+and why it is cancelled. Each only asks; the page calls the service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QTime
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment
+from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+
+
+def _summary(item: CalendarAppointment, zone: ZoneInfo) -> str:
+    starts = item.entry.starts_at.astimezone(zone)
+    return (f"{item.patient_name} (MRN {item.mrn}) \u00b7 {starts:%a %m/%d/%Y %H:%M} \u00b7 "
+            f"{item.category}")
+
+
+class MoveDialog(QDialog):
+    """A new day, start and length for an appointment."""
+
+    def __init__(self, item: CalendarAppointment, zone: ZoneInfo,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Move appointment")
+        starts = item.entry.starts_at.astimezone(zone)
+        self._zone = zone
+        self.day = QDateEdit(QDate(starts.year, starts.month, starts.day), calendarPopup=True)
+        self.day.setDisplayFormat("ddd MM/dd/yyyy")
+        self.start = QTimeEdit(QTime(starts.hour, starts.minute))
+        self.start.setDisplayFormat("HH:mm")
+        self.minutes = QSpinBox(minimum=5, maximum=480, singleStep=5, suffix=" min",
+                                value=item.entry.minutes)
+        self.errors = FieldErrors()
+        form = QFormLayout()
+        self.errors.add_row(form, "day", "&Day:", self.day)
+        self.errors.add_row(form, "starts_at", "&Start:", self.start)
+        self.errors.add_row(form, "minutes", "&Length:", self.minutes)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton("&Move", QDialogButtonBox.ButtonRole.AcceptRole).setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_summary(item, zone), wordWrap=True))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.start.setFocus()
+
+    def starts_at(self) -> datetime:
+        day: date = self.day.date().toPython()
+        start = self.start.time()
+        return datetime.combine(day, time(start.hour(), start.minute()), self._zone)
+
+
+class CancelDialog(QDialog):
+    """Why the appointment is cancelled (the service requires a reason)."""
+
+    def __init__(self, item: CalendarAppointment, zone: ZoneInfo,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Cancel appointment")
+        self.reason = QLineEdit(maxLength=300)
+        self.reason.setPlaceholderText("e.g. patient called, feeling better")
+        self.errors = FieldErrors()
+        form = QFormLayout()
+        self.errors.add_row(form, "cancel_reason", "&Reason:", self.reason)
+        buttons = QDialogButtonBox()
+        buttons.addButton("&Keep it", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel = buttons.addButton("&Cancel appointment", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel.setDefault(True)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_summary(item, zone), wordWrap=True))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def _check(self) -> None:
+        if not self.reason.text().strip():
+            self.errors.show({"cancel_reason": "Reason: say why the appointment is "
+                                               "cancelled."})
+            return
+        self.accept()

@@ -1,0 +1,292 @@
+"""Booking an appointment: the patient found with the registry's search (the same box and
+result table as the Patients module's Find tab), the category (its default length filled in),
+length, facility and room, reason and notes, and "overbook" only for a category that allows
+it. The booking runs on the task runner; a refusal is said at its field, a taken slot plainly
+above the buttons, and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.patients.search import PatientMatch, search_patients
+from medtrack_desktop.domain.scheduling.appointments import (
+    AppointmentEntry,
+    Booking,
+    SlotTaken,
+    book_appointment,
+)
+from medtrack_desktop.domain.scheduling.calendar import CalendarSetup
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
+from medtrack_desktop.ui.patients.search_panel_view import SearchLineEdit, patient_table
+from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.date_field import clinic_today
+from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+
+DEBOUNCE_MS = 150
+
+
+def select_data(combo: QComboBox, value: object) -> None:
+    """Choose the item whose data equals ``value`` (``findData`` compares Python objects by
+    identity, so an equal id read in another call would not be found); the first if none."""
+    index = next((n for n in range(combo.count()) if combo.itemData(n) == value), 0)
+    combo.setCurrentIndex(index)
+
+
+class BookingDialog(QDialog):
+    """Books one appointment; ``sig_booked(AppointmentEntry)`` before it closes."""
+
+    sig_booked = Signal(object)
+
+    def __init__(self, context: AppContext, actor: Actor, setup: CalendarSetup, *,
+                 provider_id: uuid.UUID, day: date, start: time,
+                 facility_id: uuid.UUID | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Book appointment")
+        self._context, self._setup, self._day = context, setup, day
+        self._zone = ZoneInfo(context.seat.clinic_timezone)
+        self._calls = ServiceCaller(context, actor, self)
+        self._sent = 0
+        self.patient_id: uuid.UUID | None = None
+        self.errors = FieldErrors()
+
+        self.query = SearchLineEdit(placeholderText="Name, DOB, MRN, phone or SSN last 4")
+        self.query.setAccessibleName("Patient")
+        self.model = PatientMatchesModel(today=lambda: clinic_today(context.seat))
+        self.model.setParent(self)
+        self.matches = patient_table(self.model, "Patient matches")
+        self.matches.setMinimumHeight(130)
+        self.chosen = QLabel("No patient chosen: type to search, Up/Down to choose.",
+                             objectName="muted")
+        self.chosen.setAccessibleName("Chosen patient")
+        patient_box = QWidget()
+        patient_layout = QVBoxLayout(patient_box)
+        patient_layout.setContentsMargins(0, 0, 0, 0)
+        patient_layout.addWidget(self.query)
+        patient_layout.addWidget(self.matches)
+        patient_layout.addWidget(self.chosen)
+
+        self.provider = QComboBox()
+        for provider in setup.providers:
+            self.provider.addItem(provider.name, provider.id)
+        select_data(self.provider, provider_id)
+        self.start = QTimeEdit(QTime(start.hour, start.minute))
+        self.start.setDisplayFormat("HH:mm")
+        self.category = QComboBox()
+        for category in setup.categories:
+            self.category.addItem(f"{category.name} ({category.default_minutes} min)",
+                                  category.id)
+        self.minutes = QSpinBox(minimum=5, maximum=480, singleStep=5, suffix=" min")
+        self.facility = QComboBox()
+        for facility in setup.facilities:
+            self.facility.addItem(facility.name, facility.id)
+        if facility_id is not None:
+            select_data(self.facility, facility_id)
+        self.room = QComboBox()
+        self.reason = QLineEdit(maxLength=300)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(60)
+        self.overbook = QCheckBox("Book over another appointment (&overbook)")
+
+        form = QFormLayout()
+        add = self.errors.add_row
+        add(form, "patient", "&Patient:", self.query, patient_box)
+        add(form, "provider", "Pro&vider:", self.provider)
+        add(form, "starts_at", f"{day:%a %m/%d/%Y} &at:", self.start)
+        add(form, "category", "&Category:", self.category)
+        add(form, "minutes", "&Length:", self.minutes)
+        add(form, "facility", "&Facility:", self.facility)
+        add(form, "room", "&Room:", self.room)
+        add(form, "reason", "R&eason:", self.reason)
+        add(form, "notes", "&Notes:", self.notes)
+        add(form, "overbook", "", self.overbook)
+        self.message = QLabel(objectName="fieldError", wordWrap=True)
+        self.message.setAccessibleName("Booking problem")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.book_button = self.buttons.addButton("&Book",
+                                                  QDialogButtonBox.ButtonRole.AcceptRole)
+        self.book_button.setDefault(True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(720, 660)
+
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_now)
+        self.query.textChanged.connect(self._typed)
+        self.query.sig_move.connect(self._move)
+        self.query.installEventFilter(self)  # Enter there chooses the patient, never books
+        self.matches.clicked.connect(lambda index: self.choose(self.model.row_at(index.row())))
+        self.matches.activated.connect(lambda index: self.choose(self.model.row_at(index.row())))
+        self.category.currentIndexChanged.connect(self._category_changed)
+        self.facility.currentIndexChanged.connect(self._fill_rooms)
+        self._category_changed()
+        self._fill_rooms()
+        self.query.setFocus()
+
+    # -- the patient -------------------------------------------------------------------------
+
+    def _typed(self, _text: str) -> None:
+        """Whoever was chosen is forgotten until the new text's matches arrive (a quick
+        Book never books the patient of an older text)."""
+        self.patient_id = None
+        self.chosen.setText("Searching\u2026")
+        self._timer.start()
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        text = " ".join(self.query.text().split())
+        self._sent += 1
+        if not text:
+            self.model.set_rows([])
+            self.patient_id = None
+            return
+        number = self._sent
+        self._calls.start("patients.search", search_patients,
+                          on_done=lambda found: self._found(number, found),
+                          on_failed=lambda error: self._search_failed(number, error),
+                          query=text, today=clinic_today(self._context.seat))
+
+    def _found(self, number: int, matches: list[PatientMatch]) -> None:
+        """The highlighted match is the patient booked: the first one of a new search."""
+        if number != self._sent:
+            return
+        self.model.set_rows(matches)
+        if matches:
+            self.matches.selectRow(0)
+            self.choose(matches[0], announce=False)
+        else:
+            self.patient_id = None
+            self.chosen.setText("No patient matches: check the spelling, or register the "
+                                "patient first (Patients, Ctrl+2).")
+
+    def _search_failed(self, number: int, error: Exception) -> None:
+        if number == self._sent:
+            self.errors.set("patient", error_text(error, doing="search for patients"))
+
+    def _move(self, rows: int) -> None:
+        count = self.model.rowCount()
+        if count:
+            row = max(0, min(count - 1, self.matches.currentIndex().row() + rows))
+            self.matches.selectRow(row)
+            self.choose(self.model.row_at(row))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if (watched is self.query and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self._timer.stop()
+            self._choose_current()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _choose_current(self) -> None:
+        if self.patient_id is None and self.query.text().strip():
+            self.search_now()  # the first match is chosen when it arrives
+            return
+        self.choose(self.model.row_at(self.matches.currentIndex().row()))
+        if self.patient_id is not None:
+            self.category.setFocus()
+
+    def choose(self, match: PatientMatch | None, *, announce: bool = True) -> None:
+        """``match`` is the patient to book (the first match until another is chosen)."""
+        if match is None:
+            return
+        self.patient_id = match.id
+        self.chosen.setText(f"Booking for: {match.display_name} \u00b7 "
+                            f"DOB {match.date_of_birth:%m/%d/%Y} \u00b7 MRN {match.mrn}")
+        self.chosen.setObjectName("sectionTitle" if announce else "muted")
+        self.chosen.style().unpolish(self.chosen)
+        self.chosen.style().polish(self.chosen)
+        self.errors.set("patient", "")
+
+    # -- the rest of the form ----------------------------------------------------------------
+
+    def _category_changed(self) -> None:
+        chosen = self.category.currentData()
+        category = next((c for c in self._setup.categories if c.id == chosen), None)
+        if category is not None:
+            self.minutes.setValue(category.default_minutes)
+        allowed = category is not None and category.allows_overbooking
+        self.overbook.setEnabled(allowed)
+        if not allowed:
+            self.overbook.setChecked(False)
+
+    def _fill_rooms(self) -> None:
+        facility = self.facility.currentData()
+        self.room.clear()
+        self.room.addItem("No room", None)
+        for room in self._setup.rooms:
+            if room.facility_id == facility:
+                self.room.addItem(room.name, room.id)
+
+    def booking(self) -> Booking | None:
+        """What is entered, or None (with the message at the patient) when no one is chosen."""
+        if self.patient_id is None:
+            self.errors.show({"patient": "Patient: search and choose who the appointment "
+                                         "is for."})
+            return None
+        start = self.start.time()
+        starts_at = datetime.combine(self._day, time(start.hour(), start.minute()), self._zone)
+        return Booking(
+            patient_id=self.patient_id, provider_id=self.provider.currentData(),
+            facility_id=self.facility.currentData(), category_id=self.category.currentData(),
+            starts_at=starts_at, minutes=self.minutes.value(), room_id=self.room.currentData(),
+            reason=self.reason.text(), notes=self.notes.toPlainText(),
+            overbook=self.overbook.isChecked())
+
+    def submit(self) -> None:
+        booking = self.booking()
+        if booking is None:
+            return
+        self.errors.clear()
+        self._say("")
+        self.book_button.setEnabled(False)
+        self._calls.start("schedule.book", book_appointment, on_done=self._booked,
+                          on_failed=self._refused, booking=booking)
+
+    def _booked(self, entry: AppointmentEntry) -> None:
+        self.sig_booked.emit(entry)
+        self.accept()
+
+    def _refused(self, error: Exception) -> None:
+        self.book_button.setEnabled(True)
+        fields = invalid_fields(error)
+        if fields is not None:
+            rest = self.errors.show(fields)
+            self._say(" ".join(rest.values()))
+        elif isinstance(error, SlotTaken):
+            self._say(str(error))
+        else:
+            self._say(error_text(error, doing="book the appointment"))
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))

@@ -1,0 +1,493 @@
+"""The front desk's calendar: a day of every provider side by side, or one provider's week.
+
+The page reads the clinic's lists once (providers, facilities, rooms, categories), then the
+days shown (bookable time and appointments with names) whenever the day, the view or the
+schedule changes — each a job on the task runner; a reply for days no longer shown is
+dropped. Booking, moving and the status flow go through the scheduling services; after each
+the page announces ``Changed.SCHEDULE`` and every open calendar reads again.
+
+Keys (while the calendar has the focus): Alt+Left / Alt+Right the previous / next day (week
+in the week view), Ctrl+T today, Ctrl+G the date box, Alt+D / Alt+W the day / week view,
+Ctrl+P print the day; in the grid, the arrows, Enter and Insert (see ``grid``); on a selected
+appointment C confirm, I check in, R in room, D completed, N no-show, Delete cancel, M move.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.patients.registry import StaleRecord
+from medtrack_desktop.domain.scheduling.appointments import (
+    NEXT_STATUSES,
+    SlotTaken,
+    move_appointment,
+    set_status,
+)
+from medtrack_desktop.domain.scheduling.calendar import (
+    CalendarAppointment,
+    CalendarRange,
+    CalendarSetup,
+    calendar_range,
+    calendar_setup,
+)
+from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.day_schedule_dialog import DayScheduleDialog
+from medtrack_desktop.ui.calendar.grid import Block, Column, ScheduleGrid
+from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.questions import Confirm, ask
+from medtrack_desktop.ui.workspace import Changed, Workspace
+
+# (status, menu text, key) in the order of the visit's flow
+STATUS_ACTIONS = (("confirmed", "&Confirm", "C"), ("arrived", "Check &in (arrived)", "I"),
+                  ("in_room", "In &room", "R"), ("completed", "Complete&d", "D"),
+                  ("no_show", "&No-show", "N"))
+_MOVABLE = ("scheduled", "confirmed")
+NOW_TICK_MS = 60_000
+
+
+def minutes_of(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
+    local = moment.astimezone(zone)
+    return local.date(), local.hour * 60 + local.minute
+
+
+class CalendarPage(QWidget):
+    """The Calendar module's page. ``confirm`` asks yes/no (tests answer for the user);
+    dialogs opened from here are kept in ``self.dialog`` while open."""
+
+    def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
+                 confirm: Confirm = ask, today: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        self._context, self._actor, self._workspace = context, actor, workspace
+        self._confirm = confirm
+        self.zone = ZoneInfo(context.seat.clinic_timezone)
+        self._now = today or (lambda: datetime.now(self.zone))
+        self._calls = ServiceCaller(context, actor, self)
+        self.can_write = actor.can("schedule.write")
+        self.setup: CalendarSetup | None = None
+        self.shown: CalendarRange | None = None
+        self.day: date = self._now().date()
+        self.week_view = False
+        self.dialog: Any = None
+        self._loads = 0
+        self._build()
+        self._actions()
+        workspace.sig_changed.connect(self._changed)
+        self._tick = QTimer(self, interval=NOW_TICK_MS)
+        self._tick.timeout.connect(self._show_now)
+        self._tick.start()
+        self.reload_setup()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel("Calendar", objectName="pageTitle")
+        self.previous = QToolButton(text="\u25c0", toolTip="Previous (Alt+Left)")
+        self.previous.setAccessibleName("Previous")
+        self.next = QToolButton(text="\u25b6", toolTip="Next (Alt+Right)")
+        self.next.setAccessibleName("Next")
+        self.today_button = QPushButton("Today", toolTip="Today (Ctrl+T)")
+        self.date_edit = QDateEdit(calendarPopup=True, toolTip="Go to a date (Ctrl+G)")
+        self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
+        self.date_edit.setAccessibleName("Date")
+        self.day_button = QPushButton("&Day", checkable=True, checked=True)
+        self.week_button = QPushButton("&Week", checkable=True)
+        views = QButtonGroup(self)
+        views.setExclusive(True)
+        views.addButton(self.day_button)
+        views.addButton(self.week_button)
+        self.provider = QComboBox(toolTip="The provider whose week is shown")
+        self.provider.setAccessibleName("Provider")
+        self.provider.setMinimumWidth(180)
+        self.book_button = QPushButton("&Book\u2026", toolTip="Book at the selected time (Insert)")
+        self.book_button.setVisible(self.can_write)
+        self.print_button = QPushButton("&Print day\u2026", toolTip="Print the day (Ctrl+P)")
+        bar = QHBoxLayout()
+        for widget in (self.title, self.previous, self.today_button, self.next, self.date_edit,
+                       self.day_button, self.week_button, self.provider):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.book_button)
+        bar.addWidget(self.print_button)
+        self.heading = QLabel(objectName="sectionTitle")
+        self.heading.setAccessibleName("Shown")
+        self.message = QLabel(objectName="fieldError", wordWrap=True)
+        self.message.setAccessibleName("Calendar message")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        self.status = QLabel(objectName="muted")
+        self.status.setAccessibleName("Calendar status")
+        self.grid = ScheduleGrid()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.message)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.status)
+        self.setFocusProxy(self.grid)
+        self.previous.clicked.connect(lambda: self.step(-1))
+        self.next.clicked.connect(lambda: self.step(1))
+        self.today_button.clicked.connect(self.go_today)
+        self.date_edit.dateChanged.connect(self._date_picked)
+        self.day_button.toggled.connect(lambda on: on and self.set_week_view(False))
+        self.week_button.toggled.connect(lambda on: on and self.set_week_view(True))
+        self.provider.currentIndexChanged.connect(lambda _i: self.week_view and self.reload())
+        self.book_button.clicked.connect(self.book_at_cursor)
+        self.print_button.clicked.connect(self.print_day)
+        self.grid.sig_book_requested.connect(self.book)
+        self.grid.sig_move_requested.connect(self._dropped)
+        self.grid.sig_menu_requested.connect(self.show_menu)
+        self.grid.sig_selected.connect(self._update_actions)
+        self._set_date_box()
+        self.provider.setVisible(False)
+
+    def _action(self, text: str, key: str, slot: Callable[[], object], *,
+                on_grid: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        (self.grid if on_grid else self).addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        self._action("Previous", "Alt+Left", lambda: self.step(-1))
+        self._action("Next", "Alt+Right", lambda: self.step(1))
+        self._action("Today", "Ctrl+T", self.go_today)
+        self._action("Go to date", "Ctrl+G", self.date_edit.setFocus)
+        self._action("Print day", "Ctrl+P", self.print_day)
+        self.status_actions: dict[str, QAction] = {}
+        self.move_action: QAction | None = None
+        self.cancel_action: QAction | None = None
+        if not self.can_write:
+            return
+        for status, text, key in STATUS_ACTIONS:
+            self.status_actions[status] = self._action(
+                text, key, lambda s=status: self.change_status(s), on_grid=True)
+        self.move_action = self._action("&Move\u2026", "M", self.move_selected, on_grid=True)
+        self.cancel_action = self._action("C&ancel appointment\u2026", "Delete",
+                                          self.cancel_selected, on_grid=True)
+        self._update_actions(None)
+
+    # -- what is shown -----------------------------------------------------------------------
+
+    def _set_date_box(self) -> None:
+        self.date_edit.blockSignals(True)
+        self.date_edit.setDate(QDate(self.day.year, self.day.month, self.day.day))
+        self.date_edit.blockSignals(False)
+
+    def days(self) -> tuple[date, date]:
+        if not self.week_view:
+            return self.day, self.day
+        monday = self.day - timedelta(days=self.day.weekday())
+        return monday, monday + timedelta(days=6)
+
+    def go_to(self, day: date) -> None:
+        self.day = day
+        self._set_date_box()
+        self.reload()
+
+    def step(self, direction: int) -> None:
+        self.go_to(self.day + timedelta(days=7 * direction if self.week_view else direction))
+
+    def go_today(self) -> None:
+        self.go_to(self._now().date())
+
+    def _date_picked(self, picked: QDate) -> None:
+        self.go_to(picked.toPython())
+
+    def set_week_view(self, week: bool) -> None:
+        """One provider's week (the provider of the cursor's column), or everyone's day."""
+        if week == self.week_view:
+            return
+        if week and self.grid.columns:
+            column = self.grid.columns[self.grid.cursor_column]
+            select_data(self.provider, column.provider_id)
+        elif not week and self.grid.columns:
+            self.day = self.grid.columns[self.grid.cursor_column].day
+            self._set_date_box()
+        self.week_view = week
+        self.week_button.setChecked(week)
+        self.day_button.setChecked(not week)
+        self.provider.setVisible(week)
+        self.reload()
+
+    def reload_setup(self) -> None:
+        self._calls.start("schedule.setup", calendar_setup, on_done=self._setup_loaded,
+                          on_failed=self._failed_load)
+
+    def _setup_loaded(self, setup: CalendarSetup) -> None:
+        self.setup = setup
+        chosen = self.provider.currentData()
+        self.provider.blockSignals(True)
+        self.provider.clear()
+        for provider in setup.providers:
+            self.provider.addItem(provider.name, provider.id)
+        select_data(self.provider, chosen)
+        self.provider.blockSignals(False)
+        self.reload()
+
+    def provider_ids(self) -> list[uuid.UUID]:
+        if self.setup is None:
+            return []
+        if self.week_view:
+            chosen = self.provider.currentData()
+            return [chosen] if chosen is not None else []
+        return [provider.id for provider in self.setup.providers]
+
+    def reload(self) -> None:
+        """Read the days shown again (a reply for other days is dropped)."""
+        if self.setup is None:
+            return
+        first, last = self.days()
+        self._loads += 1
+        number = self._loads
+        self.status.setText("Loading\u2026")
+        self._calls.start("schedule.range", calendar_range,
+                          on_done=lambda shown: self._loaded(number, shown),
+                          on_failed=self._failed_load, first_day=first, last_day=last,
+                          provider_ids=self.provider_ids())
+
+    @property
+    def loading(self) -> bool:
+        return self.status.text() == "Loading\u2026"
+
+    def _failed_load(self, error: Exception) -> None:
+        self.status.setText("")
+        self._say(error_text(error, doing="read the schedule"))
+
+    def _loaded(self, number: int, shown: CalendarRange) -> None:
+        if number != self._loads or self.setup is None:
+            return
+        self.shown = shown
+        names = {p.id: p.name for p in self.setup.providers}
+        providers = self.provider_ids()
+        days = [shown.first_day + timedelta(days=n)
+                for n in range((shown.last_day - shown.first_day).days + 1)]
+        pairs = ([(provider_id, days[0]) for provider_id in providers] if not self.week_view
+                 else [(providers[0], day) for day in days] if providers else [])
+        columns = [self._column(provider_id, day, names, shown) for provider_id, day in pairs]
+        index = {(c.provider_id, c.day): n for n, c in enumerate(columns)}
+        blocks = []
+        for item in shown.appointments:
+            day, start = minutes_of(item.entry.starts_at, self.zone)
+            column = index.get((item.entry.provider_id, day))
+            if column is not None:
+                blocks.append(Block(item, column, start, item.entry.minutes))
+        self.grid.set_content(columns, blocks)
+        self._update_actions(self.grid.selected)
+        self._show_now()
+        first, last = shown.first_day, shown.last_day
+        who = f"{names.get(providers[0], '')} \u2014 " if self.week_view and providers else ""
+        self.heading.setText(f"{who}{first:%A, %B} {first.day}, {first.year}" if first == last
+                             else f"{who}week of {first:%B} {first.day} \u2013 "
+                                  f"{last:%B} {last.day}, {last.year}")
+        count = len(shown.appointments)
+        self.status.setText(f"{count} appointment{'' if count == 1 else 's'}")
+
+    def _column(self, provider_id: uuid.UUID, day: date, names: dict[uuid.UUID, str],
+                shown: CalendarRange) -> Column:
+        windows = []
+        for window in shown.windows.get(provider_id, ()):
+            start_day, start = minutes_of(window.starts_at, self.zone)
+            end_day, end = minutes_of(window.ends_at, self.zone)
+            if start_day > day or end_day < day:
+                continue
+            windows.append((start if start_day == day else 0,
+                            end if end_day == day else 24 * 60))
+        if self.week_view:
+            return Column(provider_id, day, f"{day:%A}", f"{day:%m/%d/%Y}", tuple(windows))
+        hours = ", ".join(f"{s // 60:02d}:{s % 60:02d}\u2013{e // 60:02d}:{e % 60:02d}"
+                          for s, e in windows) or "not in"
+        return Column(provider_id, day, names.get(provider_id, "?"), hours, tuple(windows))
+
+    def _show_now(self) -> None:
+        self.grid.set_now(minutes_of(self._now(), self.zone))
+
+    def _changed(self, changed: Changed) -> None:
+        if Changed.SCHEDULE in changed:
+            self.reload()
+
+    def _done_changing(self, _result: object = None) -> None:
+        self._say("")
+        self._workspace.announce(Changed.SCHEDULE)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # -- booking -----------------------------------------------------------------------------
+
+    def book_at_cursor(self) -> None:
+        self.book(self.grid.cursor_column, self.grid.cursor_start)
+
+    def book(self, column_index: int, start: int) -> None:
+        if not self.can_write or self.setup is None or not self.grid.columns:
+            return
+        column = self.grid.columns[column_index]
+        facility = next((w.facility_id for w in (self.shown.windows.get(column.provider_id, ())
+                                                  if self.shown else ())
+                         if w.facility_id is not None
+                         and minutes_of(w.starts_at, self.zone)[0] == column.day), None)
+        dialog = BookingDialog(self._context, self._actor, self.setup,
+                               provider_id=column.provider_id, day=column.day,
+                               start=time(start // 60, start % 60), facility_id=facility,
+                               parent=self)
+        dialog.sig_booked.connect(self._done_changing)
+        self._open(dialog)
+
+    def _open(self, dialog: Any) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+
+    def _closed(self, dialog: Any) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+            self.grid.setFocus()
+
+    # -- moving ------------------------------------------------------------------------------
+
+    def _dropped(self, block: Block, column_index: int, start: int, minutes: int) -> None:
+        column = self.grid.columns[column_index]
+        starts_at = datetime.combine(column.day, time(start // 60, start % 60), self.zone)
+        self._move(block.appointment, starts_at, minutes, column.provider_id)
+
+    def _move(self, item: CalendarAppointment, starts_at: datetime, minutes: int,
+              provider_id: uuid.UUID) -> None:
+        if not self.can_write:
+            self.grid.drop_pending(item.id)
+            return
+
+        def refused(error: Exception) -> None:
+            self.grid.drop_pending(item.id)
+            self._say(self._refusal(error, doing="move the appointment"))
+
+        self._calls.start("schedule.move", move_appointment, on_done=self._done_changing,
+                          on_failed=refused, appointment_id=item.id,
+                          version=item.entry.version, starts_at=starts_at, minutes=minutes,
+                          provider_id=provider_id)
+
+    def move_selected(self) -> None:
+        block = self.grid.selected
+        if block is None or block.appointment.entry.status not in _MOVABLE:
+            self._say("Choose a scheduled or confirmed appointment to move.")
+            return
+        dialog = MoveDialog(block.appointment, self.zone, parent=self)
+        dialog.accepted.connect(lambda: self._move(
+            block.appointment, dialog.starts_at(), dialog.minutes.value(),
+            block.appointment.entry.provider_id))
+        self._open(dialog)
+
+    @staticmethod
+    def _refusal(error: Exception, *, doing: str) -> str:
+        fields = invalid_fields(error)
+        if fields:
+            return " ".join(fields.values())
+        if isinstance(error, SlotTaken):
+            return str(error)
+        if isinstance(error, StaleRecord):
+            return ("Someone changed this appointment meanwhile; the calendar shows it as it "
+                    "is now. Try again.")
+        return error_text(error, doing=doing)
+
+    # -- the status flow ---------------------------------------------------------------------
+
+    def show_menu(self, block: Block, where: QPoint) -> None:
+        menu = self.menu_for(block)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.menu = menu
+        menu.popup(where)
+
+    def _update_actions(self, block: Block | None) -> None:
+        """Only what the selected appointment's status allows is enabled (keys too)."""
+        status = block.appointment.entry.status if block is not None else None
+        allowed = NEXT_STATUSES.get(status, ()) if status is not None else ()
+        for next_status, action in self.status_actions.items():
+            action.setEnabled(next_status in allowed)
+        if self.move_action is not None and self.cancel_action is not None:
+            self.move_action.setEnabled(status in _MOVABLE)
+            self.cancel_action.setEnabled("cancelled" in allowed)
+
+    def menu_for(self, block: Block) -> QMenu:
+        """The selected appointment's actions, those its status allows enabled."""
+        self._update_actions(block)
+        menu = QMenu(self)
+        menu.setAccessibleName("Appointment actions")
+        for action in self.status_actions.values():
+            menu.addAction(action)
+        if self.move_action is not None and self.cancel_action is not None:
+            menu.addSeparator()
+            menu.addAction(self.move_action)
+            menu.addAction(self.cancel_action)
+        if not menu.actions():
+            menu.addAction("You may look at the schedule, not change it.").setEnabled(False)
+        return menu
+
+    def change_status(self, status: str, reason: str = "") -> None:
+        block = self.grid.selected
+        if block is None:
+            return
+        entry = block.appointment.entry
+        if status not in NEXT_STATUSES.get(entry.status, ()):
+            self._say(f"A {block.appointment.status_text.lower()} appointment cannot become "
+                      f"{status.replace('_', ' ')}.")
+            return
+        self._calls.start(
+            "schedule.status", set_status, on_done=self._done_changing,
+            on_failed=lambda error: self._say(self._refusal(error, doing="change the status")),
+            appointment_id=entry.id, version=entry.version, status=status,
+            cancel_reason=reason)
+
+    def cancel_selected(self) -> None:
+        block = self.grid.selected
+        if block is None or "cancelled" not in NEXT_STATUSES.get(
+                block.appointment.entry.status, ()):
+            self._say("Choose an appointment still to come to cancel.")
+            return
+        dialog = CancelDialog(block.appointment, self.zone, parent=self)
+
+        def confirmed() -> None:
+            item = block.appointment
+            question = (f"Cancel {item.patient_name}'s appointment at "
+                        f"{item.entry.starts_at.astimezone(self.zone):%H:%M}? The time is "
+                        "given back for someone else.")
+            if self._confirm(self, "Cancel appointment", question):
+                self.change_status("cancelled", dialog.reason.text())
+
+        dialog.accepted.connect(confirmed)
+        self._open(dialog)
+
+    # -- print -------------------------------------------------------------------------------
+
+    def print_day(self) -> None:
+        if not self.grid.columns:
+            return
+        column = self.grid.columns[self.grid.cursor_column]
+        dialog = DayScheduleDialog(self._context, self._actor, provider_id=column.provider_id,
+                                   day=column.day, parent=self)
+        self._open(dialog)
+        dialog.load()
