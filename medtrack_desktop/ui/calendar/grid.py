@@ -37,7 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
-from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment
+from medtrack_desktop.ui.calendar.grid_items import Block, Column, block_text, with_lanes
 
 DAY_START, DAY_END = 7 * 60, 19 * 60  # minutes after midnight, clinic time
 SLOT = 15  # minutes per grid row
@@ -59,77 +59,6 @@ _NOW = QColor("#d93025")
 _CURSOR = QColor("#0f5e7a")
 _HEADER = QColor("#f3f7f9")
 _FADED = ("completed", "no_show", "cancelled")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: a provider on one day, with the minutes (after midnight) they can be
-    booked."""
-
-    provider_id: uuid.UUID
-    day: date
-    title: str
-    subtitle: str
-    windows: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True)
-class Block:
-    """An appointment placed in a column: ``start`` minutes after midnight, ``lane`` of
-    ``lanes`` side by side when appointments overlap (overbooking)."""
-
-    appointment: CalendarAppointment
-    column: int
-    start: int
-    minutes: int
-    lane: int = 0
-    lanes: int = 1
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.appointment.id
-
-
-def with_lanes(blocks: list[Block]) -> list[Block]:
-    """Overlapping blocks of a column side by side: each group that overlaps shares the
-    column's width, each block in the first lane free at its start."""
-    placed: list[Block] = []
-    by_column: dict[int, list[Block]] = {}
-    for block in blocks:
-        by_column.setdefault(block.column, []).append(block)
-    for column_blocks in by_column.values():
-        column_blocks.sort(key=lambda b: (b.start, -b.minutes))
-        groups: list[tuple[list[Block], list[int]]] = []  # blocks with their lane, lane ends
-        group_end = -1
-        for block in column_blocks:
-            if not groups or block.start >= group_end:
-                groups.append(([], []))
-            group, lane_ends = groups[-1]
-            lane = next((i for i, end in enumerate(lane_ends) if end <= block.start),
-                        len(lane_ends))
-            if lane == len(lane_ends):
-                lane_ends.append(0)
-            lane_ends[lane] = block.start + block.minutes
-            group.append(Block(block.appointment, block.column, block.start, block.minutes,
-                               lane))
-            group_end = max(group_end, block.start + block.minutes)
-        for group, lane_ends in groups:
-            placed += [Block(b.appointment, b.column, b.start, b.minutes, b.lane,
-                             len(lane_ends)) for b in group]
-    return placed
-
-
-def block_text(block: Block) -> str:
-    """A block in words: its tooltip, and what a screen reader hears when it is selected."""
-    item = block.appointment
-    start, end = block.start, block.start + block.minutes
-    lines = [f"{start // 60:02d}:{start % 60:02d}\u2013{end // 60:02d}:{end % 60:02d} "
-             f"{item.patient_name} (MRN {item.mrn})",
-             f"{item.category} \u00b7 {item.status_text}"
-             + (" \u00b7 overbooked" if item.entry.overbooked else "")]
-    if item.entry.reason:
-        lines.append(f"Reason: {item.entry.reason}")
-    return "\n".join(lines)
 
 
 @dataclass
@@ -161,6 +90,7 @@ class ScheduleGrid(QAbstractScrollArea):
         self.viewport().setMouseTracking(True)
         self.columns: list[Column] = []
         self.blocks: list[Block] = []
+        self._by_column: dict[int, list[Block]] = {}
         self.cursor_column, self.cursor_start = 0, 8 * 60
         self.selected: Block | None = None
         self.now: tuple[date, int] | None = None  # today, minutes after midnight
@@ -188,6 +118,9 @@ class ScheduleGrid(QAbstractScrollArea):
     def set_content(self, columns: list[Column], blocks: list[Block]) -> None:
         """Show these columns and blocks (a fresh load: moves still pending are settled)."""
         self.columns, self.blocks = columns, with_lanes(blocks)
+        self._by_column = {}
+        for block in self.blocks:
+            self._by_column.setdefault(block.column, []).append(block)
         self.pending.clear()
         self._drag = None
         self.cursor_column = min(self.cursor_column, max(0, len(columns) - 1))
@@ -470,9 +403,8 @@ class ScheduleGrid(QAbstractScrollArea):
         first, last = self._visible_columns(visible)
         self._paint_cells(painter, visible, first, last)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for block in self.blocks:
-            if first <= self.placed(block)[0] <= last:
-                self._paint_block(painter, block, visible)
+        for block in self._painted(first, last):
+            self._paint_block(painter, block, visible)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._paint_now(painter, first, last)
         if self.hasFocus() and self.selected is None:
@@ -486,6 +418,19 @@ class ScheduleGrid(QAbstractScrollArea):
         self._paint_header(painter, dx, first, last)
         self._paint_gutter(painter, dy)
         painter.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), _HEADER)
+
+    def _painted(self, first: int, last: int) -> list[Block]:
+        """The blocks of the visible columns, and a block moving into one of them."""
+        shown = [block for index in range(first, last + 1)
+                 for block in self._by_column.get(index, ())]
+        moving = set(self.pending)
+        if self._drag is not None and self._drag.active:
+            moving.add(self._drag.block.id)
+        for block_id in moving:
+            block = self.block_by_id(block_id)
+            if block is not None and block not in shown:
+                shown.append(block)
+        return [block for block in shown if first <= self.placed(block)[0] <= last]
 
     def _visible_columns(self, visible: QRect) -> tuple[int, int]:
         width = self.column_width()

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -53,7 +53,8 @@ from medtrack_desktop.domain.scheduling.calendar import (
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
 from medtrack_desktop.ui.calendar.day_schedule_dialog import DayScheduleDialog
-from medtrack_desktop.ui.calendar.grid import Block, Column, ScheduleGrid
+from medtrack_desktop.ui.calendar.grid import DAY_END, DAY_START, SLOT, ScheduleGrid
+from medtrack_desktop.ui.calendar.grid_items import Block, Column
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
@@ -234,6 +235,12 @@ class CalendarPage(QWidget):
         self.provider.setVisible(week)
         self.reload()
 
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        """Coming back to the calendar reads it again: another desk may have booked since."""
+        super().showEvent(event)
+        if self.shown is not None and not event.spontaneous():
+            self.reload()
+
     def reload_setup(self) -> None:
         self._calls.start("schedule.setup", calendar_setup, on_done=self._setup_loaded,
                           on_failed=self._failed_load)
@@ -281,7 +288,6 @@ class CalendarPage(QWidget):
     def _loaded(self, number: int, shown: CalendarRange) -> None:
         if number != self._loads or self.setup is None:
             return
-        self.shown = shown
         names = {p.id: p.name for p in self.setup.providers}
         providers = self.provider_ids()
         days = [shown.first_day + timedelta(days=n)
@@ -296,9 +302,14 @@ class CalendarPage(QWidget):
             column = index.get((item.entry.provider_id, day))
             if column is not None:
                 blocks.append(Block(item, column, start, item.entry.minutes))
-        self.grid.set_content(columns, blocks)
-        self._update_actions(self.grid.selected)
+        fresh = self.shown is None or (self.shown.first_day, self.shown.last_day) != (
+            shown.first_day, shown.last_day) or len(columns) != len(self.grid.columns)
         self._show_now()
+        self.grid.set_content(columns, blocks)
+        if fresh:
+            self._scroll_to_the_day(columns)
+        self._update_actions(self.grid.selected)
+        self.shown = shown
         first, last = shown.first_day, shown.last_day
         who = f"{names.get(providers[0], '')} \u2014 " if self.week_view and providers else ""
         self.heading.setText(f"{who}{first:%A, %B} {first.day}, {first.year}" if first == last
@@ -306,6 +317,17 @@ class CalendarPage(QWidget):
                                   f"{last:%B} {last.day}, {last.year}")
         count = len(shown.appointments)
         self.status.setText(f"{count} appointment{'' if count == 1 else 's'}")
+
+    def _scroll_to_the_day(self, columns: list[Column]) -> None:
+        """A new day opens at its first session (half an hour before), or at the time now
+        when it is shown; the cursor on that row."""
+        starts = [start for column in columns for start, _end in column.windows]
+        top = min(starts, default=8 * 60) - 30
+        if self.grid.now is not None and any(c.day == self.grid.now[0] for c in columns):
+            top = max(top, self.grid.now[1] - 60)
+        top = top // SLOT * SLOT
+        self.grid.scroll_to_minute(top)
+        self.grid.cursor_start = max(DAY_START, min(DAY_END - SLOT, (top + 30) // SLOT * SLOT))
 
     def _column(self, provider_id: uuid.UUID, day: date, names: dict[uuid.UUID, str],
                 shown: CalendarRange) -> Column:

@@ -17,7 +17,7 @@ from ui_support import make_workspace
 
 from medtrack_desktop.domain.scheduling.models import Appointment
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
-from medtrack_desktop.ui.calendar.grid import Block
+from medtrack_desktop.ui.calendar.grid_items import Block
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
 
