@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -86,8 +86,9 @@ class Booking:
     overbook: bool = False
 
 
-@dataclass(frozen=True)
-class AppointmentEntry:
+class AppointmentEntry(NamedTuple):
+    """An appointment as the services return it (a tuple: a calendar reads thousands)."""
+
     id: uuid.UUID
     version: int
     patient_id: uuid.UUID
