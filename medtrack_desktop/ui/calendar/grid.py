@@ -95,6 +95,7 @@ class ScheduleGrid(QAbstractScrollArea):
         self.selected: Block | None = None
         self.now: tuple[date, int] | None = None  # today, minutes after midnight
         self.pending: dict[uuid.UUID, tuple[int, int, int]] = {}  # id -> column, start, min
+        self.editable = True  # blocks may be dragged (the user may change the schedule)
         self._drag: _Drag | None = None
         self._set_fonts()
         self.verticalScrollBar().setSingleStep(SLOT_HEIGHT)
@@ -290,7 +291,9 @@ class ScheduleGrid(QAbstractScrollArea):
         moves = {Qt.Key.Key_Up: (0, -SLOT), Qt.Key.Key_Down: (0, SLOT),
                  Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
                  Qt.Key.Key_PageUp: (0, -60), Qt.Key.Key_PageDown: (0, 60)}
-        if plain and key in moves:
+        if key == Qt.Key.Key_Escape and self._drag is not None:
+            self._drag = None  # the drag is called off: the block stays where it was
+        elif plain and key in moves:
             columns, minutes = moves[Qt.Key(key)]
             self.set_cursor(self.cursor_column + columns, self.cursor_start + minutes)
         elif plain and key == Qt.Key.Key_Home:
@@ -326,7 +329,8 @@ class ScheduleGrid(QAbstractScrollArea):
         block = self.block_at(point)
         if block is not None:
             self.select_block(block)
-            if event.button() == Qt.MouseButton.LeftButton and block.id not in self.pending:
+            if (self.editable and event.button() == Qt.MouseButton.LeftButton
+                    and block.id not in self.pending):
                 edge = self.block_rect(block).bottom() - point.y() <= EDGE
                 self._drag = _Drag(block, point, resize=edge, column=block.column,
                                    start=block.start, minutes=block.minutes)
@@ -339,6 +343,8 @@ class ScheduleGrid(QAbstractScrollArea):
         point = self._content(event.position().toPoint())
         drag = self._drag
         if drag is None:
+            if not self.editable:
+                return
             block = self.block_at(point)
             resizing = block is not None and self.block_rect(block).bottom() - point.y() <= EDGE
             self.viewport().setCursor(Qt.CursorShape.SizeVerCursor if resizing

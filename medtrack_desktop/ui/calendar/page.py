@@ -140,6 +140,7 @@ class CalendarPage(QWidget):
         self.status = QLabel(objectName="muted")
         self.status.setAccessibleName("Calendar status")
         self.grid = ScheduleGrid()
+        self.grid.editable = self.can_write
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.addLayout(bar)
@@ -369,16 +370,23 @@ class CalendarPage(QWidget):
         if not self.can_write or self.setup is None or not self.grid.columns:
             return
         column = self.grid.columns[column_index]
-        facility = next((w.facility_id for w in (self.shown.windows.get(column.provider_id, ())
-                                                  if self.shown else ())
-                         if w.facility_id is not None
-                         and minutes_of(w.starts_at, self.zone)[0] == column.day), None)
         dialog = BookingDialog(self._context, self._actor, self.setup,
                                provider_id=column.provider_id, day=column.day,
-                               start=time(start // 60, start % 60), facility_id=facility,
-                               parent=self)
+                               start=time(start // 60, start % 60),
+                               facility_id=self._facility_at(column, start), parent=self)
         dialog.sig_booked.connect(self._done_changing)
         self._open(dialog)
+
+    def _facility_at(self, column: Column, start: int) -> uuid.UUID | None:
+        """Where the provider is at ``start`` that day (else where they are that day)."""
+        windows = [w for w in (self.shown.windows.get(column.provider_id, ())
+                               if self.shown is not None else ())
+                   if w.facility_id is not None
+                   and minutes_of(w.starts_at, self.zone)[0] == column.day]
+        at = [w for w in windows if minutes_of(w.starts_at, self.zone)[1] <= start
+              < minutes_of(w.ends_at, self.zone)[1]]
+        chosen = (at or windows or [None])[0]
+        return chosen.facility_id if chosen is not None else None
 
     def _open(self, dialog: Any) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
