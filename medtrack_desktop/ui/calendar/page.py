@@ -53,7 +53,7 @@ from medtrack_desktop.domain.scheduling.calendar import (
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
 from medtrack_desktop.ui.calendar.day_schedule_dialog import DayScheduleDialog
-from medtrack_desktop.ui.calendar.grid import DAY_END, DAY_START, SLOT, ScheduleGrid
+from medtrack_desktop.ui.calendar.grid import SLOT, ScheduleGrid
 from medtrack_desktop.ui.calendar.grid_items import Block, Column
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
@@ -328,7 +328,7 @@ class CalendarPage(QWidget):
             top = max(top, self.grid.now[1] - 60)
         top = top // SLOT * SLOT
         self.grid.scroll_to_minute(top)
-        self.grid.cursor_start = max(DAY_START, min(DAY_END - SLOT, (top + 30) // SLOT * SLOT))
+        self.grid.set_cursor(self.grid.cursor_column, top + 30)
 
     def _column(self, provider_id: uuid.UUID, day: date, names: dict[uuid.UUID, str],
                 shown: CalendarRange) -> Column:
