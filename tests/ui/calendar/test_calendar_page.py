@@ -332,3 +332,29 @@ def test_who_only_reads_the_schedule_cannot_book_or_change_it(
     assert page.dialog is None
     menu = page.menu_for(page.grid.selected)  # type: ignore[arg-type]
     assert [a.isEnabled() for a in menu.actions()] == [False]
+
+
+def test_enter_on_an_appointment_opens_its_actions_and_escape_calls_a_drag_off(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: CalendarPage,
+) -> None:
+    visit = schedule.book(context, 9)
+    page.reload()
+    reloaded(qtbot, page)
+    page.grid.setFocus()
+    page.grid.set_cursor(column_of(page, schedule.providers[0]), 9 * 60)
+    qtbot.keyClick(page.grid, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.menu.isVisible(), timeout=TIMEOUT)
+    assert page.menu.accessibleName() == "Appointment actions"
+    page.menu.close()
+
+    block = _block(page, visit.id)
+    start = page.grid.block_point(block)
+    viewport = page.grid.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, QPoint(start.x(), start.y() + 4 * 26))
+    assert page.grid.placed(block)[1] == 10 * 60  # drawn where the pointer is
+    qtbot.keyClick(page.grid, Qt.Key.Key_Escape)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(start.x(), start.y() + 4 * 26))
+    assert page.grid.placed(block) == (block.column, 9 * 60, 20) and not page.grid.pending
+    assert _row(context, visit.id).starts_at == schedule.at(9)
