@@ -114,6 +114,9 @@ def populate_demo(
     if not add_demo_charts(store, today=today, seed=seed, timezone=seat.clinic_timezone,
                            cancelled=cancelled):
         raise DemoCancelled("The demo build was cancelled.")
+    from medtrack_desktop.demo.schedule import add_demo_schedule  # as the charts, on build only
+
+    add_demo_schedule(store, today=today, seed=seed, timezone=seat.clinic_timezone)
     with store.session() as session:
         mark_search_index_current(session)  # every patient was indexed as it was added
     usernames = [staff[0] for staff in DEMO_STAFF]
