@@ -92,6 +92,7 @@ class CalendarPage(QWidget):
         self.week_view = False
         self.dialog: Any = None
         self._loads = 0
+        self.loading = False  # a read of the days shown is on its way
         self._build()
         self._actions()
         workspace.sig_changed.connect(self._changed)
@@ -272,17 +273,15 @@ class CalendarPage(QWidget):
         first, last = self.days()
         self._loads += 1
         number = self._loads
+        self.loading = True
         self.status.setText("Loading\u2026")
         self._calls.start("schedule.range", calendar_range,
                           on_done=lambda shown: self._loaded(number, shown),
                           on_failed=self._failed_load, first_day=first, last_day=last,
                           provider_ids=self.provider_ids())
 
-    @property
-    def loading(self) -> bool:
-        return self.status.text() == "Loading\u2026"
-
     def _failed_load(self, error: Exception) -> None:
+        self.loading = False
         self.status.setText("")
         self._say(error_text(error, doing="read the schedule"))
 
@@ -317,7 +316,11 @@ class CalendarPage(QWidget):
                              else f"{who}week of {first:%B} {first.day} \u2013 "
                                   f"{last:%B} {last.day}, {last.year}")
         count = len(shown.appointments)
-        self.status.setText(f"{count} appointment{'' if count == 1 else 's'}")
+        hint = (" \u00b7 double-click or Enter books, drag moves, the lower edge changes the "
+                "length, right-click or Enter on an appointment for its actions"
+                if self.can_write else "")
+        self.status.setText(f"{count} appointment{'' if count == 1 else 's'}{hint}")
+        self.loading = False
 
     def _scroll_to_the_day(self, columns: list[Column]) -> None:
         """A new day opens at its first session (half an hour before), or at the time now
