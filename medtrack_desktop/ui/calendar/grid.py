@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -47,6 +47,7 @@ HEADER_HEIGHT = 38
 GUTTER_WIDTH = 58
 MIN_COLUMN_WIDTH = 150
 EDGE = 6  # pixels at a block's lower edge that resize it
+AUTOSCROLL_ZONE = 18  # pixels at the top or bottom where a drag scrolls the day
 ROWS = (DAY_END - DAY_START) // SLOT
 
 _CLOSED = QColor("#e6ebee")  # outside the provider's sessions
@@ -97,6 +98,9 @@ class ScheduleGrid(QAbstractScrollArea):
         self.pending: dict[uuid.UUID, tuple[int, int, int]] = {}  # id -> column, start, min
         self.editable = True  # blocks may be dragged (the user may change the schedule)
         self._drag: _Drag | None = None
+        self._pointer = QPoint()  # where a drag's pointer is, in viewport coordinates
+        self._autoscroll = QTimer(self, interval=40)
+        self._autoscroll.timeout.connect(self._scroll_while_dragging)
         self._set_fonts()
         self.verticalScrollBar().setSingleStep(SLOT_HEIGHT)
         self.horizontalScrollBar().setSingleStep(40)
@@ -340,7 +344,8 @@ class ScheduleGrid(QAbstractScrollArea):
             self.set_cursor(*cell)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # Qt override
-        point = self._content(event.position().toPoint())
+        viewport_point = event.position().toPoint()
+        point = self._content(viewport_point)
         drag = self._drag
         if drag is None:
             if not self.editable:
@@ -354,6 +359,21 @@ class ScheduleGrid(QAbstractScrollArea):
             if (point - drag.press).manhattanLength() < QApplication.startDragDistance():
                 return
             drag.active = True
+        self._pointer = viewport_point
+        self._drag_to(point)
+        near_edge = (viewport_point.y() < HEADER_HEIGHT + AUTOSCROLL_ZONE
+                     or viewport_point.y() > self.viewport().height() - AUTOSCROLL_ZONE)
+        if near_edge and not self._autoscroll.isActive():
+            self._autoscroll.start()
+        elif not near_edge:
+            self._autoscroll.stop()
+
+    def _drag_to(self, point: QPoint) -> None:
+        """Put the dragged block (or its lower edge) under ``point`` (content coordinates),
+        on 5-minute steps, inside the day."""
+        drag = self._drag
+        if drag is None:
+            return
         delta = round((point.y() - drag.press.y()) * SLOT / SLOT_HEIGHT / SNAP) * SNAP
         block = drag.block
         if drag.resize:
@@ -364,8 +384,20 @@ class ScheduleGrid(QAbstractScrollArea):
             drag.column = max(0, min(len(self.columns) - 1, over))
         self.viewport().update()
 
+    def _scroll_while_dragging(self) -> None:
+        """A block dragged to the top or bottom edge scrolls the day along with it."""
+        if self._drag is None or not self._drag.active:
+            self._autoscroll.stop()
+            return
+        bar = self.verticalScrollBar()
+        step = -SLOT_HEIGHT // 2 if self._pointer.y() < HEADER_HEIGHT + AUTOSCROLL_ZONE \
+            else SLOT_HEIGHT // 2
+        bar.setValue(bar.value() + step)
+        self._drag_to(self._content(self._pointer))
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # Qt override
         drag, self._drag = self._drag, None
+        self._autoscroll.stop()
         if drag is None or not drag.active:
             return
         block = drag.block

@@ -358,3 +358,30 @@ def test_enter_on_an_appointment_opens_its_actions_and_escape_calls_a_drag_off(
                        QPoint(start.x(), start.y() + 4 * 26))
     assert page.grid.placed(block) == (block.column, 9 * 60, 20) and not page.grid.pending
     assert _row(context, visit.id).starts_at == schedule.at(9)
+
+
+def test_a_block_dragged_to_the_bottom_edge_scrolls_the_day_along(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: CalendarPage,
+) -> None:
+    visit = schedule.book(context, 9)
+    page.reload()
+    reloaded(qtbot, page)
+    grid = page.grid
+    grid.scroll_to_minute(8 * 60)
+    block = _block(page, visit.id)
+    start = grid.block_point(block)
+    bottom = QPoint(start.x(), grid.viewport().height() - 5)
+    viewport = grid.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, QPoint(start.x(), start.y() + 20))
+    QTest.mouseMove(viewport, bottom)
+    without_scrolling = grid.placed(block)[1]
+    scrolled = grid.verticalScrollBar().value()
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().value() >= scrolled + 4 * 26,
+                    timeout=TIMEOUT)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       bottom)
+    dropped = grid.pending[visit.id][1]
+    assert dropped >= without_scrolling + 60
+    reloaded(qtbot, page)
+    assert _block(page, visit.id).start == dropped
