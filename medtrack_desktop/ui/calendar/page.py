@@ -93,6 +93,7 @@ class CalendarPage(QWidget):
         self.dialog: Any = None
         self._loads = 0
         self.loading = False  # a read of the days shown is on its way
+        self._keep_cursor: tuple[uuid.UUID, date] | None = None  # the column to put it in
         self._build()
         self._actions()
         workspace.sig_changed.connect(self._changed)
@@ -225,12 +226,14 @@ class CalendarPage(QWidget):
         """One provider's week (the provider of the cursor's column), or everyone's day."""
         if week == self.week_view:
             return
-        if week and self.grid.columns:
+        if self.grid.columns:  # the cursor stays on the provider's day it is on
             column = self.grid.columns[self.grid.cursor_column]
-            select_data(self.provider, column.provider_id)
-        elif not week and self.grid.columns:
-            self.day = self.grid.columns[self.grid.cursor_column].day
-            self._set_date_box()
+            self._keep_cursor = (column.provider_id, column.day)
+            if week:
+                select_data(self.provider, column.provider_id)
+            else:
+                self.day = column.day
+                self._set_date_box()
         self.week_view = week
         self.week_button.setChecked(week)
         self.day_button.setChecked(not week)
@@ -306,6 +309,9 @@ class CalendarPage(QWidget):
             shown.first_day, shown.last_day) or len(columns) != len(self.grid.columns)
         self._show_now()
         self.grid.set_content(columns, blocks)
+        if self._keep_cursor in index:
+            self.grid.cursor_column = index[self._keep_cursor]
+        self._keep_cursor = None
         if fresh:
             self._scroll_to_the_day(columns)
         self._update_actions(self.grid.selected)

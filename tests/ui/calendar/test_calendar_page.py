@@ -93,6 +93,7 @@ def test_the_week_view_shows_one_providers_week(
     page.grid.set_cursor(column_of(page, schedule.providers[0]), 9 * 60)
     qtbot.mouseClick(page.week_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.grid.columns) == 7 and not page.loading, timeout=TIMEOUT)
+    assert page.grid.cursor_column == 0  # Monday, the day the cursor was on
     assert [c.day for c in page.grid.columns] == [DAY + timedelta(days=n) for n in range(7)]
     assert {c.provider_id for c in page.grid.columns} == {schedule.providers[0]}
     assert page.grid.columns[0].title == "Monday"
@@ -103,8 +104,11 @@ def test_the_week_view_shows_one_providers_week(
     qtbot.waitUntil(lambda: page.days()[0] == DAY + timedelta(days=7), timeout=TIMEOUT)
     wait_loaded(qtbot, page)
     assert page.grid.blocks == []
+    page.grid.set_cursor(3, 10 * 60)  # next week's Thursday: back to the day view there
     qtbot.mouseClick(page.day_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.grid.columns) >= 3 and not page.loading, timeout=TIMEOUT)
+    assert page.day == DAY + timedelta(days=10)
+    assert page.grid.columns[page.grid.cursor_column].provider_id == schedule.providers[0]
 
 
 def test_booking_by_keyboard(
