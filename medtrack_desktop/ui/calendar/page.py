@@ -330,10 +330,12 @@ class CalendarPage(QWidget):
 
     def _scroll_to_the_day(self, columns: list[Column]) -> None:
         """A new day opens at its first session (half an hour before), or at the time now
-        when it is shown; the cursor on that row."""
+        when it is shown and the sessions are not over; the cursor on that row."""
         starts = [start for column in columns for start, _end in column.windows]
+        ends = [end for column in columns for _start, end in column.windows]
         top = min(starts, default=8 * 60) - 30
-        if self.grid.now is not None and any(c.day == self.grid.now[0] for c in columns):
+        if (self.grid.now is not None and any(c.day == self.grid.now[0] for c in columns)
+                and self.grid.now[1] < max(ends, default=17 * 60)):
             top = max(top, self.grid.now[1] - 60)
         top = top // SLOT * SLOT
         self.grid.scroll_to_minute(top)
