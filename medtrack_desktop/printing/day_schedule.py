@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from medtrack_desktop.domain.scheduling.calendar import DaySchedule
+from medtrack_desktop.printing.numbered_pages import Footer, numbered_canvas
 from medtrack_desktop.printing.visit_summary import printable
 
 DOCUMENT_TITLE = "Day schedule"  # the PDF's metadata: never a name
@@ -90,41 +91,25 @@ def _table(schedule: DaySchedule, styles: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-class _NumberedCanvas(Canvas):
-    """Holds the pages until the count is known, then draws each page's footer."""
+def _footer(schedule: DaySchedule) -> Footer:
+    """Each page's footer: provider, day, when printed, page N of M."""
 
-    def __init__(self, *args: Any, schedule: DaySchedule, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._schedule = schedule
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:  # a reportlab override: camelCase
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._footer(number, total)
-            super().showPage()
-        super().save()
-
-    def _footer(self, number: int, total: int) -> None:
-        schedule = self._schedule
-        self.saveState()
-        self.setStrokeColor(_RULE)
-        self.setLineWidth(0.6)
-        self.line(MARGIN, MARGIN - 6, PAGE_WIDTH - MARGIN, MARGIN - 6)
-        self.setFont(_FONT, 8)
-        self.setFillColor(_MUTED)
+    def draw(canvas: Canvas, number: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(_RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(MARGIN, MARGIN - 6, PAGE_WIDTH - MARGIN, MARGIN - 6)
+        canvas.setFont(_FONT, 8)
+        canvas.setFillColor(_MUTED)
         who = " ".join(printable(f"{schedule.provider_name} \u00b7 {schedule.day.isoformat()}"
                                  f" \u00b7 printed {schedule.printed_at:%Y-%m-%d %H:%M}")
                        .split())
-        self.drawString(MARGIN, MARGIN - 18, who)
-        self.setFont(_FONT_BOLD, 8)
-        self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 18, f"Page {number} of {total}")
-        self.restoreState()
+        canvas.drawString(MARGIN, MARGIN - 18, who)
+        canvas.setFont(_FONT_BOLD, 8)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 18, f"Page {number} of {total}")
+        canvas.restoreState()
+
+    return draw
 
 
 def day_schedule_pdf(schedule: DaySchedule) -> bytes:
@@ -143,6 +128,5 @@ def day_schedule_pdf(schedule: DaySchedule) -> bytes:
             f"{count} appointment{'' if count == 1 else 's'}", styles["muted"])]
     else:
         story.append(Paragraph("No appointments this day.", styles["muted"]))
-    document.build(story, canvasmaker=lambda *args, **kwargs: _NumberedCanvas(
-        *args, schedule=schedule, **kwargs))
+    document.build(story, canvasmaker=numbered_canvas(_footer(schedule)))
     return out.getvalue()

@@ -58,6 +58,7 @@ from medtrack_desktop.domain.chart.visit_summary import (
     VisitSummaryFacts,
 )
 from medtrack_desktop.paths import resource
+from medtrack_desktop.printing.numbered_pages import numbered_canvas
 
 DOCUMENT_TITLE = "Visit summary"  # the PDF's metadata: never a name or an MRN
 DRAFT_MARK = "DRAFT \u2014 NOT SIGNED"
@@ -193,10 +194,7 @@ def visit_summary_pdf(facts: VisitSummaryFacts) -> bytes:
         PageTemplate(id="later", frames=[frame(HEADER_BAND)],
                      onPage=lambda canvas, _doc: _page(canvas, facts)),
     ])
-    footer = _Footer(facts)
-    document.build(_story(facts, styles),
-                   canvasmaker=lambda *args, **kwargs: _NumberedCanvas(*args, footer=footer,
-                                                                       **kwargs))
+    document.build(_story(facts, styles), canvasmaker=numbered_canvas(_Footer(facts).draw))
     return out.getvalue()
 
 
@@ -278,28 +276,6 @@ class _Footer:
         canvas.rotate(52)
         canvas.drawCentredString(0, -18, mark)
         canvas.restoreState()
-
-
-class _NumberedCanvas(Canvas):
-    """Holds each finished page until the document ends, then draws every footer with the
-    page count ("Page N of M") and writes the pages."""
-
-    def __init__(self, *args: Any, footer: _Footer, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:  # a reportlab override: camelCase
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._footer.draw(self, number, total)
-            super().showPage()
-        super().save()
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
