@@ -108,6 +108,12 @@ class AppointmentEntry(NamedTuple):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
+def entry_columns() -> tuple[Any, ...]:
+    """The columns of ``AppointmentEntry``, in order: ``AppointmentEntry(*row[:n])`` of a
+    select that starts with them (no ORM object per row: a calendar reads thousands)."""
+    return tuple(getattr(Appointment, name) for name in AppointmentEntry._fields)
+
+
 def appointment_entry(row: Appointment) -> AppointmentEntry:
     """What the services return of an appointment row."""
     return AppointmentEntry(

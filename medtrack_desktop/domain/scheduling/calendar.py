@@ -24,7 +24,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import Role, User, UserRole
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.models import Patient
-from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry, appointment_entry
+from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry, entry_columns
 from medtrack_desktop.domain.scheduling.availability import Window, availability
 from medtrack_desktop.domain.scheduling.models import (
     Appointment,
@@ -138,8 +138,9 @@ def _day_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[dateti
 def _named_appointments(session: Session, actor: Actor, *, starts: datetime, ends: datetime,
                         provider_ids: list[uuid.UUID], include_cancelled: bool
                         ) -> list[CalendarAppointment]:
+    columns = entry_columns()
     statement = (
-        select(Appointment, Patient.last_name, Patient.first_name, Patient.mrn,
+        select(*columns, Patient.last_name, Patient.first_name, Patient.mrn,
                AppointmentCategory.name, AppointmentCategory.color)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(AppointmentCategory, AppointmentCategory.id == Appointment.category_id)
@@ -149,10 +150,12 @@ def _named_appointments(session: Session, actor: Actor, *, starts: datetime, end
         .order_by(Appointment.starts_at, Appointment.id))
     if not include_cancelled:
         statement = statement.where(Appointment.status != "cancelled")
+    width = len(columns)
     return [CalendarAppointment(
-        entry=appointment_entry(row), patient_name=f"{last}, {first}" if first else last, mrn=mrn,
-        category=category, color=color)
-        for row, last, first, mrn, category, color in session.execute(statement)]
+        entry=AppointmentEntry(*row[:width]), patient_name=f"{last}, {first}" if first else last,
+        mrn=mrn, category=category, color=color)
+        for row in session.execute(statement)
+        for last, first, mrn, category, color in (row[width:],)]
 
 
 def calendar_range(session: Session, actor: Actor, *, first_day: date, last_day: date,
