@@ -156,17 +156,34 @@ def availability(session: Session, *, provider_id: uuid.UUID, first_day: date,
                  last_day: date, zone: ZoneInfo) -> list[Window]:
     """The provider's bookable time from ``first_day`` to ``last_day`` (clinic days): the
     weekly sessions in force, plus extra sessions, minus time off; sorted, joined."""
-    sessions = session.scalars(select(WeeklyAvailability).where(
-        WeeklyAvailability.provider_id == provider_id,
-        WeeklyAvailability.deleted_at.is_(None), WeeklyAvailability.valid_from <= last_day,
-        or_(WeeklyAvailability.valid_until.is_(None),
-            WeeklyAvailability.valid_until >= first_day))).all()
+    return availability_of(session, provider_ids=[provider_id], first_day=first_day,
+                           last_day=last_day, zone=zone)[provider_id]
+
+
+def availability_of(session: Session, *, provider_ids: list[uuid.UUID], first_day: date,
+                    last_day: date, zone: ZoneInfo) -> dict[uuid.UUID, list[Window]]:
+    """``availability`` of several providers, read in two queries (a calendar's columns)."""
+    sessions: dict[uuid.UUID, list[WeeklyAvailability]] = {p: [] for p in provider_ids}
+    for row in session.scalars(select(WeeklyAvailability).where(
+            WeeklyAvailability.provider_id.in_(provider_ids),
+            WeeklyAvailability.deleted_at.is_(None), WeeklyAvailability.valid_from <= last_day,
+            or_(WeeklyAvailability.valid_until.is_(None),
+                WeeklyAvailability.valid_until >= first_day))):
+        sessions[row.provider_id].append(row)
     starts = datetime.combine(first_day, time(), zone).astimezone(UTC)
     ends = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
-    exceptions = session.scalars(select(AvailabilityException).where(
-        AvailabilityException.provider_id == provider_id,
-        AvailabilityException.deleted_at.is_(None),
-        AvailabilityException.starts_at < ends, AvailabilityException.ends_at > starts)).all()
+    exceptions: dict[uuid.UUID, list[AvailabilityException]] = {p: [] for p in provider_ids}
+    for exception in session.scalars(select(AvailabilityException).where(
+            AvailabilityException.provider_id.in_(provider_ids),
+            AvailabilityException.deleted_at.is_(None),
+            AvailabilityException.starts_at < ends, AvailabilityException.ends_at > starts)):
+        exceptions[exception.provider_id].append(exception)
+    return {provider_id: _windows(sessions[provider_id], exceptions[provider_id], first_day,
+                                  last_day, zone) for provider_id in provider_ids}
+
+
+def _windows(sessions: list[WeeklyAvailability], exceptions: list[AvailabilityException],
+             first_day: date, last_day: date, zone: ZoneInfo) -> list[Window]:
     windows: list[Window] = []
     day = first_day
     while day <= last_day:

@@ -25,7 +25,7 @@ from medtrack_desktop.domain.identity.models import Role, User, UserRole
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry, entry_columns
-from medtrack_desktop.domain.scheduling.availability import Window, availability
+from medtrack_desktop.domain.scheduling.availability import Window, availability_of
 from medtrack_desktop.domain.scheduling.models import (
     Appointment,
     AppointmentCategory,
@@ -167,10 +167,9 @@ def calendar_range(session: Session, actor: Actor, *, first_day: date, last_day:
     if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise ValueError(f"A calendar shows 1 to {MAX_RANGE_DAYS} days at a time.")
     zone = ZoneInfo(actor.seat.clinic_timezone)
-    windows = {provider_id: tuple(availability(session, provider_id=provider_id,
-                                               first_day=first_day, last_day=last_day,
-                                               zone=zone))
-               for provider_id in provider_ids}
+    windows = {provider_id: tuple(found) for provider_id, found in availability_of(
+        session, provider_ids=provider_ids, first_day=first_day, last_day=last_day,
+        zone=zone).items()}
     starts, ends = _day_bounds(first_day, last_day, zone)
     shown = _named_appointments(session, actor, starts=starts, ends=ends,
                                 provider_ids=provider_ids, include_cancelled=include_cancelled)
