@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Row, and_, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from medtrack_desktop.domain.audit import trail
@@ -175,15 +175,18 @@ def _full_names(session: Session, actor: Actor, query: ParsedQuery,
     match some other term of theirs."""
     terms = PatientSearchTerm
     pairs = [f"{a} {b}" for a in query.words for b in query.words if a != b]
-    statement = select(terms.patient_id).where(
+    # One indexed range per pair, joined by UNION: OR-ed ranges (six for three words) made
+    # SQLite scan every "full" term instead (3 s at a million patients).
+    found = union(*(select(terms.patient_id).where(
         terms.clinic_id == actor.seat.clinic_id, terms.field == "full",
-        or_(*(term_prefix(terms.term, pair) for pair in pairs)))
+        term_prefix(terms.term, pair)) for pair in pairs)).subquery()
+    statement = select(found.c.patient_id)
     if len(query.words) > 2:
         other = aliased(terms)
         statement = statement.where(*(
-            exists().where(other.patient_id == terms.patient_id, term_prefix(other.term, word))
+            exists().where(other.patient_id == found.c.patient_id, term_prefix(other.term, word))
             for word in query.words))
-    return list(session.scalars(statement.distinct().limit(wanted)))
+    return list(session.scalars(statement.limit(wanted)))
 
 
 def _term_candidates(
