@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import pytest
-from calendar_ui import DAY, Schedule, make_schedule, wait_loaded
+from calendar_ui import wait_loaded
 from pytestqt.qtbot import QtBot
+from schedule_setup import DAY, Schedule, make_schedule
 from ui_support import make_workspace
 
 from medtrack_desktop.paths import resource

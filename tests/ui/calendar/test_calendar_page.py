@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from calendar_ui import DAY, TIMEOUT, Schedule, column_of, reloaded, wait_loaded
+from calendar_ui import column_of, reloaded, wait_loaded
 from demo_users import sign_in
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from schedule_setup import DAY, TIMEOUT, Schedule
 from sqlalchemy import select
 from ui_support import make_workspace
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from calendar_ui import DAY, TIMEOUT, Schedule, column_of, reloaded
+from calendar_ui import column_of, reloaded
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
+from schedule_setup import DAY, TIMEOUT, Schedule
 from sqlalchemy import select
 
 from medtrack_desktop.domain.audit.models import AuditEntry
