@@ -109,6 +109,7 @@ class CalendarAppointment:
     mrn: str
     category: str
     color: str  # the category's "#rrggbb"
+    series_id: uuid.UUID | None = None  # the recurring series it belongs to, if any
 
     @property
     def id(self) -> uuid.UUID:
@@ -141,7 +142,7 @@ def _named_appointments(session: Session, actor: Actor, *, starts: datetime, end
     columns = entry_columns()
     statement = (
         select(*columns, Patient.last_name, Patient.first_name, Patient.mrn,
-               AppointmentCategory.name, AppointmentCategory.color)
+               AppointmentCategory.name, AppointmentCategory.color, Appointment.series_id)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(AppointmentCategory, AppointmentCategory.id == Appointment.category_id)
         .where(Appointment.clinic_id == actor.seat.clinic_id, Appointment.deleted_at.is_(None),
@@ -153,9 +154,9 @@ def _named_appointments(session: Session, actor: Actor, *, starts: datetime, end
     width = len(columns)
     return [CalendarAppointment(
         entry=AppointmentEntry(*row[:width]), patient_name=f"{last}, {first}" if first else last,
-        mrn=mrn, category=category, color=color)
+        mrn=mrn, category=category, color=color, series_id=series_id)
         for row in session.execute(statement)
-        for last, first, mrn, category, color in (row[width:],)]
+        for last, first, mrn, category, color, series_id in (row[width:],)]
 
 
 def calendar_range(session: Session, actor: Actor, *, first_day: date, last_day: date,
