@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -130,29 +129,11 @@ def _open_ms(store: Store, actor: Actor, patient_id: uuid.UUID) -> float:
 def _ui(store: Store, actor: Actor, big: uuid.UUID, others: list[uuid.UUID],
         ) -> dict[str, list[float]]:
     """Request to painted through the Summary tab, and show + paint alone (ms)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
-
-    from medtrack_desktop.config import Settings
+    from benchmarks.offscreen import offscreen_app, offscreen_context, wait_until
     from medtrack_desktop.ui.chart.summary_tab import SummaryTab
-    from medtrack_desktop.ui.context import AppContext, DatabaseStatus
-    from medtrack_desktop.ui.tasks import TaskRunner
 
-    app = QApplication.instance() or QApplication([])
-    # The offscreen platform warns on every window it cannot size; nothing to act on.
-    qInstallMessageHandler(lambda _kind, _context, message: None if "propagateSizeHints"
-                           in message else sys.stderr.write(f"{message}\n"))
-    wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
     samples: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="medtrack-bench-ui-") as tmp:
-        tasks = TaskRunner()
-        context = AppContext(
-            settings=Settings(data_dir=Path(tmp), db_path=store.path or Path(tmp) / "x.db",
-                              backup_dir=Path(tmp) / "backups", demo=False),
-            store=store, seat=actor.seat, tasks=tasks,
-            database=DatabaseStatus(cipher_version="4", schema_revision="head",
-                                    key_source="bench"))
+    with offscreen_context(store, actor) as context:
         tab = SummaryTab(context, actor)
         tab.view.resize(1280, 800)
         tab.view.show()
@@ -161,14 +142,10 @@ def _ui(store: Store, actor: Actor, big: uuid.UUID, others: list[uuid.UUID],
                     for kind, patient in (("big", big), ("other", other))]
         for index, (kind, patient) in enumerate(targets):
             tab.set_patient(patient)
-            app.processEvents()
+            offscreen_app().processEvents()
             start = now_ms()
             tab.refresh()
-            deadline = start + 30_000
-            while tab.summary is None:
-                if now_ms() > deadline:
-                    raise RuntimeError("the Summary tab showed nothing within 30 s")
-                app.processEvents(wait, 50)
+            wait_until(lambda: tab.summary is not None, "the Summary tab showed nothing")
             tab.view.grab()
             painted = now_ms() - start
             summary = tab.summary
@@ -180,8 +157,6 @@ def _ui(store: Store, actor: Actor, big: uuid.UUID, others: list[uuid.UUID],
                 samples.setdefault(f"ui_{kind}", []).append(painted)
                 samples.setdefault(f"paint_{kind}", []).append(paint)
         tab.view.close()
-        tasks.wait(10_000)
-        app.processEvents()
     return samples
 
 
