@@ -6,11 +6,12 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.admin.module import ADMIN
 from medtrack_desktop.ui.calendar.module import CALENDAR
 from medtrack_desktop.ui.chart.module import CHART
+from medtrack_desktop.ui.front_desk.module import FRONT_DESK
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.patients.module import PATIENTS
 
-ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, CALENDAR, ADMIN)
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, CALENDAR, FRONT_DESK, ADMIN)
 
 
 def modules_for(actor: Actor) -> list[ModuleSpec]:

@@ -1,7 +1,7 @@
 """Today's flow board: every visit of the day by time, with the patient, provider, category,
 room, status and how long the patient has waited since arriving (or been in the room).
 
-The board reads ``front_desk.flow_board`` on the task runner when it opens, when the schedule
+The board reads ``front_desk.flow_board`` on the task runner when it is shown, when the schedule
 changes (``Changed.SCHEDULE``), and every minute while it is shown (another desk may have
 checked someone in); between reads a tick every 30 seconds moves the waiting minutes on without
 reading anything. A reply for another day, or older than a later read, is dropped. Someone
@@ -218,12 +218,11 @@ class FlowBoard(QWidget):
         self._actions()
         workspace.sig_changed.connect(self._changed)
         self._tick = QTimer(self, interval=TICK_MS)
-        self._tick.timeout.connect(self._move_on)
+        self._tick.timeout.connect(self.tick)
         self._tick.start()
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(lambda: self.isVisible() and self.reload())
-        self._refresh.start()
-        self.reload()
+        self._refresh.start()  # the first read when the board is first shown
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -367,9 +366,10 @@ class FlowBoard(QWidget):
         self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
-        """Coming back to the board reads it again: another desk may have checked in since."""
+        """The board is read when it is first shown (not at sign-in), and again when it is
+        come back to: another desk may have checked someone in since."""
         super().showEvent(event)
-        if self.shown_day is not None and not event.spontaneous():
+        if not event.spontaneous():
             self.reload()
 
     def reload(self) -> None:
@@ -455,7 +455,7 @@ class FlowBoard(QWidget):
         self._fresh_day = self._fresh_day and not rows
         self._update_actions()
 
-    def _move_on(self) -> None:
+    def tick(self) -> None:
         """The 30-second tick: waiting minutes move on; a board left open over midnight
         moves to the new day."""
         if self.shown_day is None:
