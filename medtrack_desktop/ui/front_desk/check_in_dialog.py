@@ -58,8 +58,8 @@ def phones_text(person: Demographics) -> str:
 
 
 def policy_text(policy: Policy, today: date) -> str:
-    """One policy as the desk compares it with the card."""
-    parts = [f"{policy.rank.capitalize()}: {policy.company_name}", f"member {policy.member_id}"]
+    """One policy as the desk compares it with the card: the payer, then its numbers."""
+    parts = [f"member {policy.member_id}"]
     if policy.group_number:
         parts.append(f"group {policy.group_number}")
     if policy.plan_name:
@@ -70,7 +70,7 @@ def policy_text(policy: Policy, today: date) -> str:
         parts.append("NOT IN FORCE today" + (f" (expired {policy.expires_on:%m/%d/%Y})"
                                              if policy.expires_on and policy.expires_on < today
                                              else ""))
-    return " \u00b7 ".join(parts)
+    return f"{policy.rank.capitalize()}: {policy.company_name}\n" + " \u00b7 ".join(parts)
 
 
 def _value_label(name: str) -> QLabel:
@@ -184,7 +184,8 @@ class CheckInDialog(QDialog):
         self.born.setText(f"{person.date_of_birth:%m/%d/%Y}" if person.date_of_birth else "")
         self.address.setText(address_text(person) or "No address on file \u2014 ask for it.")
         self.phones.setText(phones_text(person) or "No phone on file \u2014 ask for one.")
-        self.email.setText(person.email or "none on file")
+        self.email.setText(person.email or "None on file.")
+        self.adjustSize()  # the lines read may be longer than "Reading…"
 
     def _record_failed(self, error: Exception) -> None:
         text = error_text(error, doing="read the patient's details")
@@ -201,6 +202,7 @@ class CheckInDialog(QDialog):
         self.copay_hint.setText(f"The {card.rank} card's copay is {card.copay:.2f}."
                                 if card is not None else "")
         self.copay_hint.setVisible(card is not None)
+        self.adjustSize()
 
     def _policies_failed(self, error: Exception) -> None:
         self.insurance_lines.setText(error_text(error, doing="read the patient's insurance"))

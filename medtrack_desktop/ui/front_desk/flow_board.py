@@ -12,21 +12,20 @@ are for today only, a day to come can only be cancelled from here.
 
 Keys (while the board has the focus): Alt+Left / Alt+Right the previous / next day, Ctrl+T
 today, Alt+P the provider, Alt+S what is shown; on the table Enter (or a double click) checks
-the selected patient in (or opens the visit's actions when it is past that), Ctrl+I checks
-in, R in room, D completed, N no-show, Delete cancel, O open the chart, the menu key or a right
-click the actions.
+the selected patient in (or opens the visit's actions when it is past that), Ctrl+I checks in,
+R in room, D completed, N no-show, Delete cancel, O open the chart (or the record), the menu key
+or a right click the visit's actions.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QIcon, QKeySequence, QPixmap, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -52,19 +51,15 @@ from medtrack_desktop.domain.scheduling.front_desk import FlowRow, flow_board
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.check_in_dialog import CheckInDialog
-from medtrack_desktop.ui.models.rows import Column, Index, RowsTableModel
+from medtrack_desktop.ui.models.flow_board import DONE, HERE, TO_COME, FlowModel, counts_text
 from medtrack_desktop.ui.patients.common import PatientPick
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.widgets.tables import read_only_table
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
-LONG_WAIT = timedelta(minutes=20)
 TICK_MS = 30_000  # the waiting minutes move on (no read)
 REFRESH_MS = 60_000  # the board is read again while shown
-TO_COME = ("scheduled", "confirmed")
-HERE = ("arrived", "in_room")
-DONE = ("completed", "no_show", "cancelled")
 # what the "Show" box offers: (text, the statuses shown; None for all)
 SHOWN: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("All visits", None), ("Still to come", TO_COME), ("Here now", HERE), ("Done", DONE))
@@ -72,107 +67,6 @@ SHOWN: tuple[tuple[str, tuple[str, ...] | None], ...] = (
 STATUS_ACTIONS = (("in_room", "In &room", ("R",)), ("completed", "Complete&d", ("D",)),
                   ("no_show", "&No-show\u2026", ("N",)))
 STALE = "Someone changed this visit meanwhile; the board shows it as it is now. Try again."
-LONG_WAIT_BACKGROUND = QColor("#ffe9b0")
-ENDED_FOREGROUND = QColor("#5f6f77")
-
-
-def duration_text(waited: timedelta) -> str:
-    """"7 min", "1 h 05 min"."""
-    minutes = int(waited.total_seconds() // 60)
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def counts_text(rows: Sequence[FlowRow], now: datetime | None) -> str:
-    """"12 booked · 4 to come · 3 waiting (1 over 20 min) · 2 in room · 5 done · 1 no-show"."""
-    by = Counter(row.status for row in rows)
-    long = sum(1 for row in rows if _long_wait(row, now))
-    waiting = f"{by['arrived']} waiting" + (
-        f" ({long} over {duration_text(LONG_WAIT)})" if long else "")
-    parts = [f"{len(rows) - by['cancelled']} booked",
-             f"{by['scheduled'] + by['confirmed']} to come", waiting,
-             f"{by['in_room']} in room", f"{by['completed']} done", f"{by['no_show']} no-show"]
-    if by["cancelled"]:
-        parts.append(f"{by['cancelled']} cancelled")
-    return " \u00b7 ".join(parts)
-
-
-def _long_wait(row: FlowRow, now: datetime | None) -> bool:
-    waited = row.waiting(now) if now is not None and row.status == "arrived" else None
-    return waited is not None and waited >= LONG_WAIT
-
-
-def waiting_text(row: FlowRow, now: datetime | None) -> str:
-    """How long the patient has waited (arrived) or been in the room, as of ``now`` (None:
-    another day, nothing shown)."""
-    waited = row.waiting(now) if now is not None else None
-    if waited is None:
-        return ""
-    if row.status == "in_room":
-        return f"in room {duration_text(waited)}"
-    sign = "\u26a0 " if waited >= LONG_WAIT else ""
-    return f"{sign}waiting {duration_text(waited)}"
-
-
-class FlowModel(RowsTableModel[FlowRow]):
-    """The board's rows; ``set_now`` moves the waiting column on without reading anything."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.now: datetime | None = None
-        columns: tuple[Column[FlowRow], ...] = (
-            Column("Time", lambda r: f"{r.starts_at.astimezone(zone):%H:%M}"),
-            Column("Patient", lambda r: r.patient_name),
-            Column("MRN", lambda r: r.mrn),
-            Column("Provider", lambda r: r.provider_name),
-            Column("Category", lambda r: r.category),
-            Column("Room", lambda r: r.room),
-            Column("Status", lambda r: STATUS_TEXT.get(r.status, r.status)),
-            Column("Waiting", lambda r: waiting_text(r, self.now), self._waiting_tip),
-        )
-        super().__init__(columns)
-        self.category_column, self.waiting_column = 4, len(columns) - 1
-        self._chips: dict[str, QIcon] = {}
-
-    def _waiting_tip(self, row: FlowRow) -> str:
-        if row.since is None or row.status not in HERE:
-            return ""
-        since = f"since {row.since.astimezone(self.now.tzinfo):%H:%M}" if self.now else ""
-        late = f" \u2014 over {duration_text(LONG_WAIT)}" if _long_wait(row, self.now) else ""
-        return f"{STATUS_TEXT[row.status]} {since}{late}"
-
-    def set_now(self, now: datetime | None) -> None:
-        self.now = now
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(self.rowCount() - 1, self.columnCount() - 1))
-
-    def chip(self, color: str) -> QIcon:
-        """A small square of the category's colour."""
-        if color not in self._chips:
-            pixmap = QPixmap(12, 12)
-            pixmap.fill(QColor(color))
-            self._chips[color] = QIcon(pixmap)
-        return self._chips[color]
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self.chip(row.color) if index.column() == self.category_column else None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(LONG_WAIT_BACKGROUND) if _long_wait(row, self.now) else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(ENDED_FOREGROUND) if row.status in ("cancelled", "no_show") else None
-        if role == Qt.ItemDataRole.FontRole and index.column() == self.waiting_column \
-                and _long_wait(row, self.now):
-            font = QFont()
-            font.setBold(True)
-            return font
-        return super().data(index, role)
-
-    def row_of(self, appointment_id: object) -> int | None:
-        return next((n for n, row in enumerate(self._rows)
-                     if row.appointment_id == appointment_id), None)
 
 
 class _Visit(NamedTuple):
@@ -203,6 +97,9 @@ class FlowBoard(QWidget):
         self._calls = ServiceCaller(context, actor, self)
         self.can_write = actor.can("schedule.write")
         self.can_open = actor.can("patient.read")
+        # the chart for whoever reads charts, else the patient's record (Patients module)
+        self._open_module = "chart" if actor.can("chart.read") else "patients"
+        self._open_text = "&Open chart" if self._open_module == "chart" else "&Open record"
         self.day: date = self.today()
         self.rows: list[FlowRow] = []  # the day as read (every provider, every status)
         self.shown_day: date | None = None  # the day the rows are of (None: not read yet)
@@ -268,8 +165,9 @@ class FlowBoard(QWidget):
         self.table = read_only_table("Visits of the day", fit_contents=False)
         self.table.setModel(self.model)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((60, 200, 90, 150, 160, 110, 100)):
+        for column, width in enumerate((60, 200, 90, 150, 160, 140, 100)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
@@ -289,7 +187,7 @@ class FlowBoard(QWidget):
                 self.buttons[key] = button
                 actions_row.addWidget(button)
         if self.can_open:
-            self.buttons["open"] = QPushButton("&Open chart", toolTip="Open the patient (O)")
+            self.buttons["open"] = QPushButton(self._open_text, toolTip="Open the patient (O)")
             actions_row.addWidget(self.buttons["open"])
         actions_row.addStretch(1)
         self.status = QLabel(objectName="muted", wordWrap=True)
@@ -342,7 +240,7 @@ class FlowBoard(QWidget):
             self.row_actions["cancelled"] = self._action(
                 "&Cancel visit\u2026", ("Delete",), self.cancel_selected, on_table=True)
         if self.can_open:
-            self.row_actions["open"] = self._action("&Open chart", ("O",), self.open_chart,
+            self.row_actions["open"] = self._action(self._open_text, ("O",), self.open_chart,
                                                     on_table=True)
         self._action("Visit actions", ("Return", "Enter"), self.primary_action, on_table=True)
         for key, button in self.buttons.items():
@@ -398,7 +296,8 @@ class FlowBoard(QWidget):
             f"Read at {self._now().astimezone(self.zone):%H:%M}" + (
                 " \u00b7 Enter checks in \u00b7 R in room \u00b7 D completed \u00b7 "
                 "N no-show \u00b7 Delete cancels" if self.can_write else "") + (
-                " \u00b7 O opens the chart" if self.can_open else "")
+                f" \u00b7 O opens the {self._open_module.rstrip('s')}" if self.can_open
+                else "")
             + " \u00b7 Alt+Left/Right another day")
         if self.dialog is not None and isinstance(self.dialog, CheckInDialog):
             fresh = next((row for row in rows
@@ -621,14 +520,13 @@ class FlowBoard(QWidget):
 
     def open_chart(self) -> None:
         """Open the selected visit's patient (asking for a reason where the record is
-        restricted), then show the chart (or the Patients module without chart access)."""
+        restricted), then show the chart (the Patients module to whoever reads no charts)."""
         row = self.selected()
         if row is not None and self.can_open:
             self._pick.open(row.patient_id)
 
     def _chart_opened(self, _patient: PatientHeader) -> None:
-        self._workspace.sig_show_module.emit(
-            "chart" if self._actor.can("chart.read") else "patients")
+        self._workspace.sig_show_module.emit(self._open_module)
 
     def select(self, appointment_id: object) -> None:
         """Put the cursor on a visit (tests, and another screen pointing at one)."""

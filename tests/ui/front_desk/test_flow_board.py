@@ -452,6 +452,7 @@ def test_open_chart_opens_the_patient(
     qtbot.waitUntil(lambda: workspace.patient is not None and bool(shown), timeout=TIMEOUT)
     assert workspace.patient.id == schedule.patients[2]
     assert shown == ["patients"], "the front desk reads no charts: the Patients module"
+    assert board.buttons["open"].text() == "&Open record"
 
 
 def test_a_user_who_only_reads_the_schedule_sees_no_write_actions(
