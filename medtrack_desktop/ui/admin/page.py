@@ -9,6 +9,7 @@ from medtrack_desktop.ui.admin.audit_controller import AuditController
 from medtrack_desktop.ui.admin.matrix_view import MatrixView
 from medtrack_desktop.ui.admin.record_privacy import RecordPrivacy
 from medtrack_desktop.ui.admin.role_mfa import RoleMfaController
+from medtrack_desktop.ui.admin.scheduling_page import SchedulingSetup
 from medtrack_desktop.ui.admin.users_controller import UsersController, staff_roles
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.workspace import Workspace
@@ -44,5 +45,9 @@ class AdminPage(QWidget):
         if actor.can("privacy.admin"):
             self.record_privacy = RecordPrivacy(context, actor, workspace)
             self.tabs.addTab(self.record_privacy, "Record pri&vacy")
+        self.scheduling: SchedulingSetup | None = None
+        if actor.can("clinic.admin"):
+            self.scheduling = SchedulingSetup(context, actor, workspace)
+            self.tabs.addTab(self.scheduling, "&Scheduling")
         layout.addWidget(self.tabs, 1)
         self.users.refresh()
