@@ -5,16 +5,14 @@ retried, never lost; a cancelled appointment's reminders cancelled."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from outside_world import Inbox, free_port, smtp_server
 from schedule_data import MONDAY, ScheduleClinic, local
 from sqlalchemy import select
 
@@ -23,29 +21,16 @@ from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.patients.registry import get_patient, update_demographics
 from medtrack_desktop.domain.scheduling.appointments import book_appointment, set_status
 from medtrack_desktop.domain.scheduling.models import Reminder
+from medtrack_desktop.domain.scheduling.reminder_senders import Senders, SendFailed, SmtpSender
 from medtrack_desktop.domain.scheduling.reminders import (
     MAX_ATTEMPTS,
-    Senders,
-    SendFailed,
     SendReport,
-    SmtpSender,
     queue_reminders,
     send_due,
     set_reminder_preference,
 )
 
 THREE_DAYS_BEFORE = local(MONDAY, 9) - timedelta(days=3)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 @dataclasses.dataclass
@@ -61,19 +46,10 @@ class RecordingSms:
         self.sent.append((to, text))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Controller, Inbox]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 def give_contacts(clinic: ScheduleClinic, patient: int, *, email: str | None,
@@ -123,7 +99,8 @@ def test_reminders_go_out_on_the_patients_channels_with_when_and_where_only(
                    days_ahead=4) == 0
 
     gateway = RecordingSms()
-    senders = Senders(email=SmtpSender("127.0.0.1", controller.port, "desk@riverside.test"),
+    senders = Senders(email=SmtpSender("127.0.0.1", controller.port, "desk@riverside.test",
+                                       security="none"),
                       sms=gateway)
     assert send(clinic, senders, THREE_DAYS_BEFORE) == SendReport()  # nothing due yet
     report = send(clinic, senders, local(MONDAY, 11) - timedelta(hours=48))
@@ -152,7 +129,7 @@ def test_a_failed_send_is_retried_later_and_never_lost(
     book(clinic, 0)
     perform(clinic.store, clinic.desk, queue_reminders, now=THREE_DAYS_BEFORE)
     senders = Senders(email=SmtpSender("127.0.0.1", free_port(), "desk@riverside.test",
-                                       timeout=2))  # nobody listens there
+                                       security="none", timeout=2))  # nobody listens there
     due = local(MONDAY, 9) - timedelta(hours=48)
     assert send(clinic, senders, due).retrying == 1
     (first, _later) = reminders(clinic)
@@ -160,7 +137,8 @@ def test_a_failed_send_is_retried_later_and_never_lost(
         "pending", 1, "SMTP: ConnectionRefusedError")
     assert first.next_attempt_at == due + timedelta(minutes=5)
     assert send(clinic, senders, due + timedelta(minutes=1)) == SendReport()  # not yet
-    working = Senders(email=SmtpSender("127.0.0.1", controller.port, "desk@riverside.test"))
+    working = Senders(email=SmtpSender("127.0.0.1", controller.port, "desk@riverside.test",
+                                       security="none"))
     assert send(clinic, working, due + timedelta(minutes=5)).sent == 1
     assert len(inbox.messages) == 1 and reminders(clinic)[0].status == "sent"
 
