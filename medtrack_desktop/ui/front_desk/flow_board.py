@@ -117,9 +117,9 @@ class FlowBoard(QWidget):
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self.tick)
         self._tick.start()
-        self._refresh = QTimer(self, interval=REFRESH_MS)
-        self._refresh.timeout.connect(lambda: self.isVisible() and self.reload())
-        self._refresh.start()  # the first read when the board is first shown
+        self.refresh_timer = QTimer(self, interval=REFRESH_MS)
+        self.refresh_timer.timeout.connect(lambda: self.isVisible() and self.reload())
+        self.refresh_timer.start()  # the first read when the board is first shown
 
     # -- layout ------------------------------------------------------------------------------
 

@@ -338,6 +338,25 @@ def test_waiting_minutes_move_on_without_reading_and_a_long_wait_is_marked(
     assert "0 waiting \u00b7 1 in room" in board.counts.text()
 
 
+def test_the_board_reads_again_each_minute_while_shown_and_only_then(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: FrontDeskPage,
+) -> None:
+    board = page.board
+    assert board.refresh_timer.interval() == 60_000 and board.refresh_timer.isActive()
+    visit = schedule.book(context, 9)  # another desk books: no notice reaches this window
+    board.refresh_timer.timeout.emit()
+    _reloaded(qtbot, board)
+    assert [row.appointment_id for row in board.model.rows] == [visit.id]
+
+    page.hide()
+    reads = _board_reads(context)
+    board.refresh_timer.timeout.emit()
+    settle(qtbot, context)
+    assert _board_reads(context) == reads, "a hidden board is not read"
+    page.show()  # coming back reads it
+    qtbot.waitUntil(lambda: _board_reads(context) == reads + 1, timeout=TIMEOUT)
+
+
 def test_in_room_completed_and_no_show_by_keys(
     qtbot: QtBot, context: AppContext, schedule: Schedule, page: FrontDeskPage,
     answers: list[bool],
