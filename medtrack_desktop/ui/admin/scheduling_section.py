@@ -91,11 +91,12 @@ class SetupSection(QObject):
             section_list.view.show_error(error_text(error, doing=doing))
         return show
 
-    def run(self, section_list: SectionList, name: str, service: Callable[..., Any], *,
+    def run(self, section_list: SectionList, task: str, service: Callable[..., Any], /, *,
             doing: str, notice: str | Callable[[Any], str], **kwargs: Any) -> None:
-        """A change from the list itself (retire, end, remove), once confirmed."""
+        """A change from the list itself (retire, end, remove), once confirmed; ``kwargs``
+        go to ``service``."""
         section_list.view.show_error("")
-        self.calls.start(name, service, on_done=lambda result: self.changed(
+        self.calls.start(task, service, on_done=lambda result: self.changed(
             section_list, notice(result) if callable(notice) else notice),
             on_failed=self.failed(section_list, doing), **kwargs)
 
@@ -117,9 +118,9 @@ class SetupSection(QObject):
         dialog.open()
         focus.setFocus()
 
-    def save(self, dialog: FormDialog, section_list: SectionList, name: str,
-             service: Callable[..., Any], *, doing: str, notice: str | Callable[[Any], str],
-             **kwargs: Any) -> None:
+    def save(self, dialog: FormDialog, section_list: SectionList, task: str,
+             service: Callable[..., Any], /, *, doing: str,
+             notice: str | Callable[[Any], str], **kwargs: Any) -> None:
         """A form's save: busy while it runs; refused at the fields (what was typed stays),
         or closed and announced (a row it added is selected once listed)."""
         dialog.errors.clear()
@@ -139,4 +140,4 @@ class SetupSection(QObject):
             else:
                 dialog.refused(error, doing=doing)
 
-        self.calls.start(name, service, on_done=done, on_failed=refused, **kwargs)
+        self.calls.start(task, service, on_done=done, on_failed=refused, **kwargs)

@@ -25,6 +25,7 @@ from medtrack_desktop.domain.scheduling.availability import availability_of
 from medtrack_desktop.domain.scheduling.models import (
     Appointment,
     AppointmentCategory,
+    Facility,
     Room,
     WeeklyAvailability,
 )
@@ -341,3 +342,52 @@ def test_who_sees_and_changes_the_setup(qtbot: QtBot, context: AppContext) -> No
     qtbot.addWidget(page)
     assert page.scheduling is None
     assert "&Scheduling" not in [page.tabs.tabText(n) for n in range(page.tabs.count())]
+
+
+def test_a_facility_and_a_room_added_and_changed_by_keyboard(
+        qtbot: QtBot, context: AppContext, manager: Actor) -> None:
+    widget, _notices = _setup(qtbot, context, manager, Answers())
+    qtbot.keyClick(widget, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    section = widget.facilities
+    qtbot.waitUntil(lambda: section.facilities.model.rowCount() == 1)
+    table = section.facilities.view.table
+    assert table.hasFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: section.dialog is not None)
+    dialog = section.dialog
+    qtbot.keyClicks(dialog.name, "North Annex")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.address, "2 Elm Street, Austin, TX")
+    qtbot.keyClick(dialog.address, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: section.dialog is None)
+    qtbot.waitUntil(lambda: section.facilities.model.rowCount() == 2)
+    assert section.facility().name == "North Annex"  # the new one is selected
+    _reactivate(qtbot, widget)
+    rooms = section.rooms.view.table
+    rooms.setFocus()
+    qtbot.keyClick(rooms, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: section.dialog is not None)
+    dialog = section.dialog
+    qtbot.keyClicks(dialog.name, "Exam 1")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: section.dialog is None)
+    qtbot.waitUntil(lambda: section.rooms.model.rowCount() == 1)
+    _reactivate(qtbot, widget)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F2)  # (Enter does the same)
+    qtbot.waitUntil(lambda: section.dialog is not None)
+    dialog = section.dialog
+    assert dialog.name.text() == "North Annex"
+    dialog.name.setText("Riverside Family Clinic \u2014 Main Street")  # taken
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "name" in dialog.errors.shown())
+    dialog.name.setText("North Annex Clinic")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: section.dialog is None)
+    settle(qtbot, context)
+    with context.store.read_session() as session:
+        annex = session.scalars(select(Facility).where(
+            Facility.name == "North Annex Clinic")).one()
+        assert annex.address == "2 Elm Street, Austin, TX"
+        assert [r.name for r in session.scalars(select(Room).where(
+            Room.facility_id == annex.id))] == ["Exam 1"]
