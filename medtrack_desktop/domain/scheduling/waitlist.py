@@ -131,17 +131,18 @@ def _entry(session: Session, actor: Actor, entry_id: uuid.UUID, version: int
 
 
 def close_waitlist_entry(session: Session, actor: Actor, *, entry_id: uuid.UUID, version: int,
-                         appointment_id: uuid.UUID | None = None) -> None:
-    """Take an entry off the waitlist: booked (``appointment_id``) or removed."""
+                         appointment_id: uuid.UUID | None = None, booked: bool = False) -> None:
+    """Take an entry off the waitlist: booked (into ``appointment_id``, or ``booked`` when the
+    desk booked the patient elsewhere) or removed (no longer needed)."""
     require(actor, "schedule.write")
     row = _entry(session, actor, entry_id, version)
-    _close(session, actor, row, appointment_id)
+    _close(session, actor, row, appointment_id, booked=booked)
 
 
 def _close(session: Session, actor: Actor, row: WaitlistEntry,
-           appointment_id: uuid.UUID | None) -> None:
+           appointment_id: uuid.UUID | None, *, booked: bool = False) -> None:
     bind_actor(session, actor.user_id)
-    row.status = "booked" if appointment_id is not None else "removed"
+    row.status = "booked" if booked or appointment_id is not None else "removed"
     row.appointment_id = appointment_id
     session.flush()
     _audit(session, actor, f"waitlist.{row.status}", row)

@@ -65,9 +65,13 @@ def test_the_waitlist_names_who_waits_first_come_first_served_and_by_provider(
     anyone = wait(clinic, 1)
     kim = wait(clinic, 2, provider_id=clinic.drkim, earliest_day=date(2027, 4, 1),
                latest_day=date(2027, 4, 30))
-    gone = wait(clinic, 3)
+    gone, booked_by_phone = wait(clinic, 3), wait(clinic, 0)
     perform(clinic.store, clinic.desk, close_waitlist_entry, entry_id=gone.id,
             version=gone.version)
+    perform(clinic.store, clinic.desk, close_waitlist_entry, entry_id=booked_by_phone.id,
+            version=booked_by_phone.version, booked=True)
+    assert (entry_row(clinic, gone).status, entry_row(clinic, booked_by_phone).status) == (
+        "removed", "booked")
     nurse = sign_in(clinic.store, "nurse")  # reads the schedule, books nothing
     lines = perform(clinic.store, nurse, open_waitlist)
     assert [line.id for line in lines] == [lee.id, anyone.id, kim.id]
