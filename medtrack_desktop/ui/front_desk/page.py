@@ -21,6 +21,9 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.flow_board import FlowBoard
+from medtrack_desktop.ui.front_desk.metrics_view import MetricsView
+from medtrack_desktop.ui.front_desk.slot_finder import SlotFinder
+from medtrack_desktop.ui.front_desk.waitlist import WaitlistTab
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Workspace
 
@@ -35,7 +38,11 @@ class TabSpec(NamedTuple):
 
 
 # The tabs after the flow board, in this order.
-TABS: tuple[TabSpec, ...] = ()
+TABS: tuple[TabSpec, ...] = (
+    TabSpec("Wait&list", WaitlistTab),
+    TabSpec("Next a&vailable", SlotFinder),
+    TabSpec("&Metrics", MetricsView),
+)
 
 
 class FrontDeskPage(QWidget):
