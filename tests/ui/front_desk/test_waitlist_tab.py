@@ -25,6 +25,8 @@ from medtrack_desktop.domain.scheduling.waitlist import Waiting, add_to_waitlist
 from medtrack_desktop.paths import resource
 from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.front_desk.metrics_view import MetricsView
+from medtrack_desktop.ui.front_desk.page import FrontDeskPage
 from medtrack_desktop.ui.front_desk.slot_finder import SlotFinder
 from medtrack_desktop.ui.front_desk.waitlist import CloseEntryDialog, WaitlistDialog, WaitlistTab
 from medtrack_desktop.ui.front_desk.waitlist_offer import WaitlistOfferDialog, offer_waitlist
@@ -280,3 +282,24 @@ def test_not_now_leaves_everyone_waiting_and_nothing_is_offered_when_nobody_wait
     with context.store.read_session() as session:
         assert session.scalars(select(Appointment.id).where(
             Appointment.patient_id == schedule.patients[2])).all() == []
+
+
+def test_the_front_desk_page_has_the_tabs_and_find_a_slot_jumps_between_them(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: FrontDeskPage,
+) -> None:
+    wait(context, schedule, 0, provider_id=schedule.providers[0], earliest_day=DAY,
+         latest_day=DAY, day_until=time(12))
+    waitlist, finder = page.tab("Waitlist"), page.tab("Next available")
+    assert isinstance(waitlist, WaitlistTab) and isinstance(finder, SlotFinder)
+    assert isinstance(page.tab("Metrics"), MetricsView)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    assert page.tabs.currentWidget() is waitlist
+    qtbot.waitUntil(lambda: waitlist.model.rowCount() == 1 and finder.setup is not None,
+                    timeout=TIMEOUT)
+    waitlist.table.selectRow(0)
+    qtbot.mouseClick(waitlist.find_button, Qt.MouseButton.LeftButton)
+    assert page.tabs.currentWidget() is finder
+    qtbot.waitUntil(lambda: finder.searched is not None and not finder.searching,
+                    timeout=TIMEOUT)
+    assert finder.waiting is not None and finder.model.rowCount() > 0
+    assert all(slot.provider_id == schedule.providers[0] for slot in finder.model.rows)
