@@ -251,8 +251,10 @@ class SlotFinder(QWidget):
         self.heading.setAccessibleName("Results heading")
         self.model = SlotsModel(self.zone, lambda: self.names)
         self.model.setParent(self)
-        self.table = read_only_table("Free slots")
+        self.table = read_only_table("Free slots", fit_contents=False)
         self.table.setModel(self.model)
+        for column, width in enumerate((150, 120, 220)):  # the facility takes the rest
+            self.table.setColumnWidth(column, width)
         self.book_button = QPushButton("&Book selected\u2026", toolTip="Book the selected slot "
                                                                      "(Enter)")
         self.book_button.setAutoDefault(False)
