@@ -137,22 +137,29 @@ def _clinic_row(session: Session, actor: Actor, model: Any, row_id: uuid.UUID | 
     return row
 
 
-def _clean(session: Session, actor: Actor, booking: Booking
+def _clean(session: Session, actor: Actor, booking: Booking, kept: Appointment | None = None
            ) -> tuple[dict[str, Any], AppointmentCategory]:
-    """The columns of a booking, or ``AppointmentInvalid`` with a message per field."""
+    """The columns of a booking, or ``AppointmentInvalid`` with a message per field. A
+    category, facility or room since retired is accepted only where it is the one ``kept``
+    (an appointment being moved) already has: retiring one keeps its appointments."""
     errors: dict[str, str] = {}
+
+    def usable(row: Any, column: str) -> bool:
+        return row is not None and (row.is_active or (
+            kept is not None and getattr(kept, column) == row.id))
+
     category = _clinic_row(session, actor, AppointmentCategory, booking.category_id)
-    if category is None or not category.is_active:
+    if not usable(category, "category_id"):
         errors["category"] = "Category: choose one of the clinic's categories."
     provider = _clinic_row(session, actor, User, booking.provider_id)
     if provider is None or not provider.is_active:
         errors["provider"] = "Provider: choose an active provider of the clinic."
     facility = _clinic_row(session, actor, Facility, booking.facility_id)
-    if facility is None or not facility.is_active:
+    if not usable(facility, "facility_id"):
         errors["facility"] = "Facility: choose one of the clinic's facilities."
     if booking.room_id is not None:
         room = _clinic_row(session, actor, Room, booking.room_id)
-        if room is None or not room.is_active or room.facility_id != booking.facility_id:
+        if not usable(room, "room_id") or room.facility_id != booking.facility_id:
             errors["room"] = "Room: choose a room of the chosen facility."
     if booking.starts_at.tzinfo is None:
         errors["starts_at"] = "Start: a date and time in the clinic's time zone."
@@ -280,7 +287,7 @@ def move_appointment(session: Session, actor: Actor, *, appointment_id: uuid.UUI
         minutes=minutes if minutes is not None else appointment_entry(row).minutes,
         room_id=room_id if room_id is not None else row.room_id, reason=row.reason,
         notes=row.notes, overbook=row.overbooked)
-    values, category = _clean(session, actor, booking)
+    values, category = _clean(session, actor, booking, kept=row)
     _refuse_clash(session, actor, values, category, ignore=row.id)
     before = (row.starts_at, row.ends_at)
     bind_actor(session, actor.user_id)

@@ -23,7 +23,7 @@ from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.fields import FieldsInvalid
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.models import User
-from medtrack_desktop.domain.identity.permissions import require
+from medtrack_desktop.domain.identity.permissions import PermissionDenied, require
 from medtrack_desktop.domain.scheduling.models import (
     EXCEPTION_KINDS,
     HOLDING_STATUSES,
@@ -37,6 +37,20 @@ from medtrack_desktop.store.base import bind_actor, utcnow
 
 GRID_MINUTES = 15
 MAX_SEARCH_DAYS = 92
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SHOWN_DAY = "%m/%d/%Y"
+# Who sets providers' hours: the front desk that books them, or the clinic's administrator.
+HOURS_PERMISSIONS = ("schedule.write", "clinic.admin")
+
+
+def may_change_hours(actor: Actor) -> bool:
+    """Whether ``actor`` may add, end or remove providers' sessions and exceptions."""
+    return any(actor.can(permission) for permission in HOURS_PERMISSIONS)
+
+
+def require_hours(actor: Actor) -> None:
+    if not may_change_hours(actor):
+        raise PermissionDenied("schedule.write")
 
 
 class AvailabilityInvalid(FieldsInvalid):
@@ -65,22 +79,57 @@ def _audit(session: Session, actor: Actor, kind: str, row_id: uuid.UUID,
                  resource_type=kind, resource_id=str(row_id), changes=changes)
 
 
+def _facility_in_use(session: Session, actor: Actor, facility_id: uuid.UUID,
+                     errors: dict[str, str]) -> None:
+    facility = session.get(Facility, facility_id)
+    if facility is None or facility.clinic_id != actor.seat.clinic_id \
+            or facility.deleted_at is not None:
+        errors["facility"] = "Facility: choose one of the clinic's facilities."
+    elif not facility.is_active:
+        errors["facility"] = "Facility: it is retired; choose one in use."
+
+
+def _overlaps(first: tuple[date, date | None], second: tuple[date, date | None]) -> bool:
+    """Two periods of days (an open end: for good) share a day."""
+    far = date.max
+    return first[0] <= (second[1] or far) and second[0] <= (first[1] or far)
+
+
+def _refuse_overlap(session: Session, provider_id: uuid.UUID, weekday: int, starts: time,
+                    ends: time, period: tuple[date, date | None],
+                    errors: dict[str, str]) -> None:
+    for other in session.scalars(select(WeeklyAvailability).where(
+            WeeklyAvailability.provider_id == provider_id,
+            WeeklyAvailability.weekday == weekday, WeeklyAvailability.deleted_at.is_(None),
+            WeeklyAvailability.starts < ends, WeeklyAvailability.ends > starts)):
+        if _overlaps(period, (other.valid_from, other.valid_until)):
+            since = (f"from {other.valid_from:{SHOWN_DAY}}" if other.valid_until is None
+                     else f"until {other.valid_until:{SHOWN_DAY}}")
+            errors["starts"] = (f"Hours: overlap the {WEEKDAYS[other.weekday]} session "
+                                f"{other.starts:%H:%M}\u2013{other.ends:%H:%M} ({since}); "
+                                "end that one first or choose other hours.")
+            return
+
+
 def add_weekly_session(session: Session, actor: Actor, *, provider_id: uuid.UUID,
                        facility_id: uuid.UUID, weekday: int, starts: time, ends: time,
                        valid_from: date, valid_until: date | None = None) -> uuid.UUID:
-    """A recurring session of a provider (``weekday`` 0 = Monday)."""
-    require(actor, "schedule.write")
+    """A recurring session of a provider (``weekday`` 0 = Monday), at a facility in use, never
+    over another session of the provider in force on some of the same days (a provider is in
+    one place at a time)."""
+    require_hours(actor)
     errors: dict[str, str] = {}
     _provider(session, actor, provider_id, errors)
-    facility = session.get(Facility, facility_id)
-    if facility is None or facility.clinic_id != actor.seat.clinic_id:
-        errors["facility"] = "Facility: choose one of the clinic's facilities."
+    _facility_in_use(session, actor, facility_id, errors)
     if not 0 <= weekday <= 6:
         errors["weekday"] = "Day: Monday to Sunday."
     if starts >= ends:
         errors["ends"] = "End: after the start."
     if valid_until is not None and valid_until < valid_from:
         errors["valid_until"] = "Until: on or after the first day."
+    if not errors:
+        _refuse_overlap(session, provider_id, weekday, starts, ends, (valid_from, valid_until),
+                        errors)
     if errors:
         raise AvailabilityInvalid(errors)
     bind_actor(session, actor.user_id)
@@ -97,8 +146,8 @@ def add_weekly_session(session: Session, actor: Actor, *, provider_id: uuid.UUID
 def add_exception(session: Session, actor: Actor, *, provider_id: uuid.UUID, kind: str,
                   starts_at: datetime, ends_at: datetime, facility_id: uuid.UUID | None = None,
                   reason: str = "") -> uuid.UUID:
-    """Time off, or an extra session (which needs its facility)."""
-    require(actor, "schedule.write")
+    """Time off, or an extra session (which needs its facility, one in use)."""
+    require_hours(actor)
     errors: dict[str, str] = {}
     _provider(session, actor, provider_id, errors)
     if kind not in EXCEPTION_KINDS:
@@ -109,6 +158,8 @@ def add_exception(session: Session, actor: Actor, *, provider_id: uuid.UUID, kin
         errors["ends_at"] = "End: after the start."
     if kind == "extra" and facility_id is None:
         errors["facility"] = "Facility: where the extra session is."
+    elif facility_id is not None:
+        _facility_in_use(session, actor, facility_id, errors)
     if len(reason) > 200:
         errors["reason"] = "Reason: keep it under 200 characters."
     if errors:

@@ -70,7 +70,7 @@ class CalendarSetup:
     categories: tuple[CategoryEntry, ...]
 
 
-def _providers(session: Session, actor: Actor) -> tuple[Provider, ...]:
+def active_providers(session: Session, actor: Actor) -> tuple[Provider, ...]:
     """Active physicians of the clinic, and anyone else with a weekly session, by name."""
     physician = exists().where(UserRole.user_id == User.id, UserRole.role_id == Role.id,
                                Role.name == "physician", UserRole.deleted_at.is_(None))
@@ -94,7 +94,7 @@ def calendar_setup(session: Session, actor: Actor) -> CalendarSetup:
         Room.clinic_id == clinic, Room.is_active.is_(True), Room.deleted_at.is_(None))
         .order_by(Room.name)).all()
     return CalendarSetup(
-        providers=_providers(session, actor),
+        providers=active_providers(session, actor),
         facilities=tuple(FacilityChoice(row.id, row.name) for row in facilities),
         rooms=tuple(RoomChoice(row.id, row.facility_id, row.name) for row in rooms),
         categories=tuple(categories(session, actor)))
@@ -209,7 +209,7 @@ def day_schedule(session: Session, actor: Actor, *, provider_id: uuid.UUID, day:
     """The provider's appointments of ``day`` for print, audited as ``schedule.print``."""
     require(actor, "schedule.read")
     zone = ZoneInfo(actor.seat.clinic_timezone)
-    provider = next((p for p in _providers(session, actor) if p.id == provider_id), None)
+    provider = next((p for p in active_providers(session, actor) if p.id == provider_id), None)
     if provider is None:
         raise ValueError("Provider: choose an active provider of the clinic.")
     starts, ends = _day_bounds(day, day, zone)

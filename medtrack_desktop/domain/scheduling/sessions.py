@@ -10,7 +10,9 @@ touched: those booked in hours that are ended or taken off stay on the calendar,
 shading, and the result says how many there are.
 
 Reading needs ``schedule.read`` or ``clinic.admin`` (the administrator's setup screen);
-changing needs ``schedule.write``, as adding does. Audited as ``schedule.availability``.
+changing needs what adding does (``availability.may_change_hours``: the front desk's
+``schedule.write`` or the administrator's ``clinic.admin``); sessions are added by
+``availability.add_weekly_session``, which refuses overlaps. Audited as ``schedule.availability``.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.identity.permissions import PermissionDenied, require
+from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.scheduling.availability import (
+    SHOWN_DAY,
+    WEEKDAYS,
     AvailabilityInvalid,
-    add_weekly_session,
+    require_hours,
 )
-from medtrack_desktop.domain.scheduling.calendar import Provider
-from medtrack_desktop.domain.scheduling.calendar import _providers as clinic_providers
+from medtrack_desktop.domain.scheduling.calendar import Provider, active_providers
 from medtrack_desktop.domain.scheduling.models import (
     HOLDING_STATUSES,
     Appointment,
@@ -41,9 +44,6 @@ from medtrack_desktop.domain.scheduling.models import (
 )
 from medtrack_desktop.domain.scheduling.setup import SetupStale
 from medtrack_desktop.store.base import bind_actor, utcnow
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SHOWN_DAY = "%m/%d/%Y"
 
 
 def _may_read(actor: Actor) -> None:
@@ -119,7 +119,7 @@ class ProviderTemplate:
 def providers(session: Session, actor: Actor) -> list[Provider]:
     """The providers whose hours the clinic keeps (as the calendar shows them)."""
     _may_read(actor)
-    return list(clinic_providers(session, actor))
+    return list(active_providers(session, actor))
 
 
 def provider_template(session: Session, actor: Actor, *, provider_id: uuid.UUID,
@@ -150,43 +150,6 @@ def provider_template(session: Session, actor: Actor, *, provider_id: uuid.UUID,
                        e.ends_at.astimezone(zone), e.facility_id,
                        names.get(e.facility_id, "") if e.facility_id else "", e.reason)
         for e in exceptions))
-
-
-def _overlaps(first: tuple[date, date | None], second: tuple[date, date | None]) -> bool:
-    """Two periods of days (an open end: for good) share a day."""
-    far = date.max
-    return first[0] <= (second[1] or far) and second[0] <= (first[1] or far)
-
-
-def add_session(session: Session, actor: Actor, *, provider_id: uuid.UUID,
-                facility_id: uuid.UUID, weekday: int, starts: time, ends: time,
-                valid_from: date, valid_until: date | None = None) -> uuid.UUID:
-    """``add_weekly_session``, refused at ``starts`` when it would overlap another session
-    of the provider in force on some of the same days (a provider is in one place at a
-    time), and at ``facility`` when the facility is retired."""
-    require(actor, "schedule.write")
-    errors: dict[str, str] = {}
-    facility = session.get(Facility, facility_id)
-    if facility is not None and facility.clinic_id == actor.seat.clinic_id \
-            and not facility.is_active:
-        errors["facility"] = "Facility: it is retired; choose one in use."
-    if starts < ends and (valid_until is None or valid_from <= valid_until):
-        for other in session.scalars(select(WeeklyAvailability).where(
-                WeeklyAvailability.provider_id == provider_id,
-                WeeklyAvailability.weekday == weekday, WeeklyAvailability.deleted_at.is_(None),
-                WeeklyAvailability.starts < ends, WeeklyAvailability.ends > starts)):
-            if _overlaps((valid_from, valid_until), (other.valid_from, other.valid_until)):
-                period = (f"from {other.valid_from:{SHOWN_DAY}}" if other.valid_until is None
-                          else f"until {other.valid_until:{SHOWN_DAY}}")
-                errors["starts"] = (f"Hours: overlap the {WEEKDAYS[other.weekday]} session "
-                                    f"{other.starts:%H:%M}\u2013{other.ends:%H:%M} ({period}); "
-                                    "end that one first or choose other hours.")
-                break
-    if errors:
-        raise AvailabilityInvalid(errors)
-    return add_weekly_session(session, actor, provider_id=provider_id, facility_id=facility_id,
-                              weekday=weekday, starts=starts, ends=ends, valid_from=valid_from,
-                              valid_until=valid_until)
 
 
 def _live(session: Session, actor: Actor, model: type[WeeklyAvailability]
@@ -228,7 +191,7 @@ def end_session(session: Session, actor: Actor, *, session_id: uuid.UUID, versio
     """The session is held until ``last_day`` and no more. ``last_day`` is on or after its
     first day, no earlier than yesterday (days gone keep the hours they had) and not later
     than an end it has already."""
-    require(actor, "schedule.write")
+    require_hours(actor)
     row = _live(session, actor, WeeklyAvailability, session_id, version)
     assert isinstance(row, WeeklyAvailability)
     today = _today(actor, now)
@@ -257,7 +220,7 @@ def remove_session(session: Session, actor: Actor, *, session_id: uuid.UUID, ver
                    now: datetime | None = None) -> None:
     """Remove a session that has not started yet (entered by mistake); one that has been in
     force is ended instead (``end_session``)."""
-    require(actor, "schedule.write")
+    require_hours(actor)
     row = _live(session, actor, WeeklyAvailability, session_id, version)
     assert isinstance(row, WeeklyAvailability)
     if row.valid_from <= _today(actor, now):
@@ -272,7 +235,7 @@ def remove_session(session: Session, actor: Actor, *, session_id: uuid.UUID, ver
 def remove_exception(session: Session, actor: Actor, *, exception_id: uuid.UUID,
                      version: int, now: datetime | None = None) -> None:
     """Remove time off or an extra session that has not begun (one that has is history)."""
-    require(actor, "schedule.write")
+    require_hours(actor)
     row = _live(session, actor, AvailabilityException, exception_id, version)
     now = now or utcnow()
     if row.starts_at <= now:

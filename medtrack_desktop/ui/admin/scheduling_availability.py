@@ -6,8 +6,8 @@ Keys: Alt+V to the provider; in the sessions list Insert adds a session and Dele
 selected one from a day on (a session not started yet is removed), in the exceptions list
 Insert adds time off or an extra session and Delete removes the selected one; each after a
 question. Sessions are not edited in place: the hours a day had stay in the history, so a
-change is an end and a new session. Changing needs ``schedule.write`` (the front desk's);
-without it the lists are shown read-only with a note.
+change is an end and a new session. Whoever has this tab (``clinic.admin``) may change
+the hours (``availability.may_change_hours``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.scheduling.availability import add_exception
+from medtrack_desktop.domain.scheduling.availability import (
+    add_exception,
+    add_weekly_session,
+    may_change_hours,
+)
 from medtrack_desktop.domain.scheduling.calendar import Provider
 from medtrack_desktop.domain.scheduling.sessions import (
     SHOWN_DAY,
@@ -28,7 +32,6 @@ from medtrack_desktop.domain.scheduling.sessions import (
     ProviderTemplate,
     SessionEnded,
     WeeklySession,
-    add_session,
     end_session,
     provider_template,
     providers,
@@ -51,9 +54,6 @@ from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Workspace
 
 KINDS = {"time_off": "Time off", "extra": "Extra session"}
-READ_ONLY_NOTE = ("You can read the providers' hours here. Changing them needs the scheduling "
-                  "permission (schedule.write, as the front desk has); ask an administrator to "
-                  "add that role to your account.")
 
 
 def exception_span(entry: ExceptionEntry) -> tuple[str, str]:
@@ -114,8 +114,6 @@ class AvailabilitySection(SetupSection):
         self.remove_exception = QPushButton("Re&move\u2026")
         self.exceptions = SectionList("Time off and extra sessions", ExceptionsModel(),
                                       [self.add_exception, self.remove_exception], stretch=4)
-        self.note = QLabel(READ_ONLY_NOTE, objectName="muted", wordWrap=True)
-        self.note.setAccessibleName("Permission note")
         view = QWidget()
         layout = QVBoxLayout(view)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -126,7 +124,6 @@ class AvailabilitySection(SetupSection):
         top.addWidget(self.provider)
         top.addStretch(1)
         layout.addLayout(top)
-        layout.addWidget(self.note)
         layout.addWidget(QLabel("Weekly sessions", objectName="sectionTitle"))
         layout.addWidget(self.week)
         layout.addWidget(self.sessions.view, 5)
@@ -136,8 +133,7 @@ class AvailabilitySection(SetupSection):
         super().__init__(context, actor, workspace, view, confirm)
         self.zone = ZoneInfo(context.seat.clinic_timezone)
         self.today = lambda: clinic_today(context.seat)
-        self.may_write = actor.can("schedule.write")
-        self.note.setVisible(not self.may_write)
+        self.may_write = may_change_hours(actor)
         self._facilities: list[FacilitySetup] = []
         self._sent = 0  # the number of the latest template read (an older one is dropped)
         for button, tip, slot, section_list, key in (
@@ -250,7 +246,7 @@ class AvailabilitySection(SetupSection):
         if errors:
             dialog.show_errors(errors)
             return
-        self.save(dialog, self.sessions, "schedule.add_session", add_session,
+        self.save(dialog, self.sessions, "schedule.add_session", add_weekly_session,
                   doing="add the session", notice="Session added.", provider_id=provider_id,
                   **values)
 

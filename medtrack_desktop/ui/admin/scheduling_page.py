@@ -4,7 +4,7 @@ tab): Facilities & rooms, Categories, Provider availability. Each section loads 
 time it is shown and again after every schedule change (``Changed.SCHEDULE``), which it
 also announces after its own, so the calendar re-reads.
 
-Shown to holders of ``clinic.admin``; the providers' hours change with ``schedule.write``.
+Shown to holders of ``clinic.admin``, who keep the providers' hours too.
 """
 
 from __future__ import annotations

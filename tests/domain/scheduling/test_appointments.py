@@ -26,7 +26,13 @@ from medtrack_desktop.domain.scheduling.appointments import (
     move_appointment,
     set_status,
 )
-from medtrack_desktop.domain.scheduling.models import Appointment, AppointmentStatusChange
+from medtrack_desktop.domain.scheduling.models import (
+    Appointment,
+    AppointmentCategory,
+    AppointmentStatusChange,
+    Room,
+)
+from medtrack_desktop.domain.scheduling.setup import set_active
 from medtrack_desktop.store.base import new_id
 from medtrack_desktop.store.engine import Store
 
@@ -116,6 +122,24 @@ def test_moving_checks_the_new_time_and_the_version(clinic: ScheduleClinic) -> N
     with pytest.raises(StaleRecord):
         move(late, 11, 30)
     assert move(early, 10).version == early.version + 1, "the old time is free now"
+
+
+def test_an_appointment_whose_room_and_category_were_retired_still_moves(
+        clinic: ScheduleClinic) -> None:
+    visit = book(clinic, 9, room_id=clinic.rooms[0])
+    with clinic.store.read_session() as session:
+        versions = {row_id: session.get_one(model, row_id).version for model, row_id in (
+            (Room, clinic.rooms[0]), (AppointmentCategory, clinic.follow_up))}
+    for kind, row_id in (("room", clinic.rooms[0]), ("category", clinic.follow_up)):
+        perform(clinic.store, clinic.admin, set_active, kind=kind, row_id=row_id,
+                version=versions[row_id], active=False)
+    moved = perform(clinic.store, clinic.desk, move_appointment, appointment_id=visit.id,
+                    version=visit.version, starts_at=local(MONDAY, 10))
+    assert (moved.starts_at, moved.room_id, moved.category_id) == (
+        local(MONDAY, 10), clinic.rooms[0], clinic.follow_up)
+    with pytest.raises(AppointmentInvalid) as refused:  # not offered to a new booking
+        book(clinic, 11, patient=1, room_id=clinic.rooms[0])
+    assert set(refused.value.errors) == {"room", "category"}
 
 
 def test_who_may_book_and_what_the_audit_keeps(clinic: ScheduleClinic) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from demo_users import sign_in
 from schedule_data import MONDAY, ZONE, ScheduleClinic, local
 from sqlalchemy import select
 
@@ -18,11 +19,11 @@ from medtrack_desktop.domain.scheduling.appointments import book_appointment
 from medtrack_desktop.domain.scheduling.availability import (
     AvailabilityInvalid,
     add_exception,
+    add_weekly_session,
     availability,
 )
 from medtrack_desktop.domain.scheduling.sessions import (
     ProviderTemplate,
-    add_session,
     end_session,
     provider_template,
     providers,
@@ -66,13 +67,13 @@ def test_the_template_listed_as_people_read_it(clinic: ScheduleClinic) -> None:
 def test_a_session_added_shows_in_the_availability(clinic: ScheduleClinic) -> None:
     saturday = MONDAY + timedelta(days=5)
     assert _hours(clinic, saturday) == []
-    perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+    perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
             facility_id=clinic.facility, weekday=5, starts=time(9), ends=time(12, 30),
             valid_from=MONDAY)
     assert _hours(clinic, saturday) == ["09:00-12:30"]
     assert _hours(clinic, saturday - timedelta(days=7)) == []  # before its first day
     # the same hours on another day, or another provider at the same time, are fine
-    perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+    perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
             facility_id=clinic.facility, weekday=0, starts=time(13), ends=time(17),
             valid_from=MONDAY)
     assert _hours(clinic, MONDAY) == ["08:00-12:00", "13:00-17:00"]
@@ -89,7 +90,7 @@ def test_refused_sessions_write_nothing(clinic: ScheduleClinic, starts: time, en
                                         valid_from: date, valid_until: date | None,
                                         field: str) -> None:
     with pytest.raises(AvailabilityInvalid) as refused:
-        perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+        perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
                 facility_id=clinic.facility, weekday=0, starts=starts, ends=ends,
                 valid_from=valid_from, valid_until=valid_until)
     assert list(refused.value.errors) == [field]
@@ -101,11 +102,11 @@ def test_an_overlap_only_counts_on_shared_days(clinic: ScheduleClinic) -> None:
     perform(clinic.store, clinic.desk, end_session, session_id=monday.id,
             version=monday.version, last_day=date(2027, 3, 31), now=NOW)
     # Mondays 10-14 from April on: the morning session ended in March
-    perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+    perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
             facility_id=clinic.facility, weekday=0, starts=time(10), ends=time(14),
             valid_from=date(2027, 4, 1))
     with pytest.raises(AvailabilityInvalid) as refused:
-        perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+        perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
                 facility_id=clinic.facility, weekday=0, starts=time(13), ends=time(15),
                 valid_from=date(2027, 3, 1))
     assert "Monday session 10:00\u201314:00 (from 04/01/2027)" in refused.value.errors["starts"]
@@ -152,7 +153,7 @@ def test_ending_a_session(clinic: ScheduleClinic) -> None:
 
 def test_a_session_not_started_is_removed_one_in_force_is_not(clinic: ScheduleClinic) -> None:
     store, desk = clinic.store, clinic.desk
-    perform(store, desk, add_session, provider_id=clinic.drlee, facility_id=clinic.facility,
+    perform(store, desk, add_weekly_session, provider_id=clinic.drlee, facility_id=clinic.facility,
             weekday=5, starts=time(9), ends=time(12), valid_from=MONDAY)
     saturday = next(s for s in _template(clinic).sessions if s.weekday == 5)
     perform(store, desk, remove_session, session_id=saturday.id, version=saturday.version,
@@ -201,19 +202,26 @@ def test_a_retired_facility_takes_no_session(clinic: ScheduleClinic) -> None:
     perform(clinic.store, clinic.admin, set_active, kind="facility", row_id=annex,
             version=row.version, active=False)
     with pytest.raises(AvailabilityInvalid) as refused:
-        perform(clinic.store, clinic.desk, add_session, provider_id=clinic.drlee,
+        perform(clinic.store, clinic.desk, add_weekly_session, provider_id=clinic.drlee,
                 facility_id=annex, weekday=5, starts=time(9), ends=time(12), valid_from=MONDAY)
     assert "retired" in refused.value.errors["facility"]
 
 
 def test_who_may_change_the_template(clinic: ScheduleClinic) -> None:
     monday = _template(clinic).sessions[0]
-    # the setup permission (clinic.admin) alone does not change hours: schedule.write does
+    # a nurse reads the schedule but keeps no hours
+    nurse = sign_in(clinic.store, "nurse")
     with pytest.raises(PermissionDenied):
-        perform(clinic.store, clinic.admin, end_session, session_id=monday.id,
+        perform(clinic.store, nurse, end_session, session_id=monday.id,
                 version=monday.version, last_day=MONDAY, now=NOW)
     with pytest.raises(PermissionDenied):
-        perform(clinic.store, clinic.admin, add_session, provider_id=clinic.drlee,
+        perform(clinic.store, nurse, add_weekly_session, provider_id=clinic.drlee,
                 facility_id=clinic.facility, weekday=6, starts=time(9), ends=time(10),
                 valid_from=MONDAY)
     assert len(_template(clinic).sessions) == 5
+    # the clinic's administrator (clinic.admin, without schedule.write) keeps them
+    assert not clinic.admin.can("schedule.write")
+    perform(clinic.store, clinic.admin, add_weekly_session, provider_id=clinic.drlee,
+            facility_id=clinic.facility, weekday=6, starts=time(9), ends=time(10),
+            valid_from=MONDAY)
+    assert len(_template(clinic).sessions) == 6

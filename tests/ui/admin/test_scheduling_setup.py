@@ -329,11 +329,10 @@ def test_who_sees_and_changes_the_setup(qtbot: QtBot, context: AppContext) -> No
     qtbot.addWidget(page)
     assert page.scheduling is not None
     assert page.tabs.tabText(page.tabs.indexOf(page.scheduling)) == "&Scheduling"
-    # the administrator alone keeps facilities and categories, reads the providers' hours
+    # the administrator alone keeps facilities and categories, and the providers' hours
     availability = page.scheduling.availability
-    assert not availability.may_write
-    assert not availability.note.isHidden()
-    assert availability.add_session.isHidden() and availability.end_session.isHidden()
+    assert availability.may_write
+    assert not availability.add_session.isHidden() and not availability.end_session.isHidden()
     # an account administrator without clinic.admin has no Scheduling tab
     users_only = Actor(user_id=admin.user_id, username=admin.username,
                        display_name=admin.display_name, roles=admin.roles,
