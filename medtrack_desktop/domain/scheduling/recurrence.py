@@ -73,6 +73,11 @@ class SeriesOutcome:
     skipped: tuple[datetime, ...]  # occurrences left out because their slot was taken
 
 
+def day_text(day: date) -> str:
+    """ "Mon 13 Sep", "Tue 2 Mar": a day as the series' messages name it."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def last_day_for(first_day: date) -> date:
     """The last day a series starting on ``first_day`` may reach (``MAX_YEARS`` on)."""
     try:
@@ -97,7 +102,8 @@ def occurrences(rule: str, *, first_day: date, start_time: time, zone: ZoneInfo
     for moment in parsed:
         if moment.date() > latest:
             raise SeriesInvalid({"rule": f"Repeat: at most {MAX_YEARS} years ahead (until "
-                                         f"{latest:%a %d %b %Y} at the latest)."})
+                                         f"{day_text(latest)} {latest.year} at the "
+                                         "latest)."})
         local.append(moment)
         if len(local) > MAX_OCCURRENCES:
             raise SeriesInvalid({"rule": f"Repeat: at most {MAX_OCCURRENCES} appointments."})
@@ -141,7 +147,7 @@ def _book(session: Session, actor: Actor, series: AppointmentSeries, booking: Bo
     length = timedelta(minutes=series.minutes)
     taken = [moment for moment in moments if _taken(session, booking, moment, length)]
     if taken and (not skip_taken or len(taken) == len(moments)):
-        days = ", ".join(f"{moment.astimezone(zone):%a %d %b}" for moment in taken[:6])
+        days = ", ".join(day_text(moment.astimezone(zone)) for moment in taken[:6])
         raise SeriesSlotsTaken(
             f"Taken on {days}{' …' if len(taken) > 6 else ''}. Pick another time"
             + ("." if len(taken) == len(moments)

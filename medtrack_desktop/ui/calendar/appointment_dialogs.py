@@ -1,5 +1,6 @@
-"""The small questions about one appointment: where to move it (keyboard's answer to dragging)
-and why it is cancelled. Each only asks; the page calls the service."""
+"""The small questions about an appointment: where to move it (keyboard's answer to dragging)
+and why it is cancelled — one appointment, or some of its series (the time for all of them;
+one reason for all). Each only asks; the page calls the service."""
 
 from __future__ import annotations
 
@@ -24,19 +25,21 @@ from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
 
 
-def _summary(item: CalendarAppointment, zone: ZoneInfo) -> str:
+def appointment_summary(item: CalendarAppointment, zone: ZoneInfo) -> str:
+    """ "Calendar, Ada (MRN …) · Mon 09/13/2027 09:00 · Follow-up": which appointment."""
     starts = item.entry.starts_at.astimezone(zone)
     return (f"{item.patient_name} (MRN {item.mrn}) \u00b7 {starts:%a %m/%d/%Y %H:%M} \u00b7 "
             f"{item.category}")
 
 
 class MoveDialog(QDialog):
-    """A new day, start and length for an appointment."""
+    """A new day, start and length for an appointment; with ``series`` (what moves: "4
+    appointments, Mon 27 Sep to Mon 18 Oct") a start and length for those, on their days."""
 
-    def __init__(self, item: CalendarAppointment, zone: ZoneInfo,
+    def __init__(self, item: CalendarAppointment, zone: ZoneInfo, *, series: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Move appointment")
+        self.setWindowTitle("Move appointments" if series else "Move appointment")
         starts = item.entry.starts_at.astimezone(zone)
         self._zone = zone
         self.day = QDateEdit(QDate(starts.year, starts.month, starts.day), calendarPopup=True)
@@ -55,7 +58,11 @@ class MoveDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_summary(item, zone), wordWrap=True))
+        layout.addWidget(QLabel(appointment_summary(item, zone), wordWrap=True))
+        if series:
+            self.day.setEnabled(False)
+            layout.addWidget(QLabel(f"Moves {series} to this start and length, each on its "
+                                    "own day.", objectName="muted", wordWrap=True))
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.start.setFocus()
@@ -67,12 +74,13 @@ class MoveDialog(QDialog):
 
 
 class CancelDialog(QDialog):
-    """Why the appointment is cancelled (the service requires a reason)."""
+    """Why the appointment is cancelled (the service requires a reason); with ``series``
+    (what is cancelled: "4 appointments, Mon 27 Sep to Mon 18 Oct") why those are."""
 
-    def __init__(self, item: CalendarAppointment, zone: ZoneInfo,
+    def __init__(self, item: CalendarAppointment, zone: ZoneInfo, *, series: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Cancel appointment")
+        self.setWindowTitle("Cancel appointments" if series else "Cancel appointment")
         self.reason = QLineEdit(maxLength=300)
         self.reason.setPlaceholderText("e.g. patient called, feeling better")
         self.errors = FieldErrors()
@@ -80,12 +88,16 @@ class CancelDialog(QDialog):
         self.errors.add_row(form, "cancel_reason", "&Reason:", self.reason)
         buttons = QDialogButtonBox()
         buttons.addButton("&Keep it", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel = buttons.addButton("&Cancel appointment", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton("&Cancel appointments" if series else "&Cancel appointment",
+                                   QDialogButtonBox.ButtonRole.AcceptRole)
         cancel.setDefault(True)
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_summary(item, zone), wordWrap=True))
+        layout.addWidget(QLabel(appointment_summary(item, zone), wordWrap=True))
+        if series:
+            layout.addWidget(QLabel(f"Cancels {series} of the series.", objectName="muted",
+                                    wordWrap=True))
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.reason.setFocus()

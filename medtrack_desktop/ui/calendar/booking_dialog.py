@@ -1,8 +1,11 @@
 """Booking an appointment: the patient found with the registry's search (the same box and
 result table as the Patients module's Find tab), the category (its default length filled in),
-length, facility and room, reason and notes, and "overbook" only for a category that allows
-it. The booking runs on the task runner; a refusal is said at its field, a taken slot plainly
-above the buttons, and nothing typed is lost.
+length, how it repeats (``repeat_section``: none by default), facility and room, reason and
+notes, and "overbook" only for a category that allows it. The booking runs on the task
+runner; a refusal is said at its field, a taken slot plainly above the buttons, and nothing
+typed is lost. A repeating one is booked as a series (``book_series``): when some of its days
+are taken, the clerk is asked whether to book the others and leave those out;
+``sig_booked`` then carries the ``SeriesOutcome`` (what was booked, what was left out).
 """
 
 from __future__ import annotations
@@ -37,12 +40,19 @@ from medtrack_desktop.domain.scheduling.appointments import (
     book_appointment,
 )
 from medtrack_desktop.domain.scheduling.calendar import CalendarSetup
+from medtrack_desktop.domain.scheduling.recurrence import (
+    SeriesOutcome,
+    SeriesSlotsTaken,
+    book_series,
+)
+from medtrack_desktop.ui.calendar.repeat_section import RepeatSection
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
 from medtrack_desktop.ui.patients.search_panel_view import SearchLineEdit, patient_table
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.questions import Confirm, ask
 
 DEBOUNCE_MS = 150
 
@@ -55,16 +65,19 @@ def select_data(combo: QComboBox, value: object) -> None:
 
 
 class BookingDialog(QDialog):
-    """Books one appointment; ``sig_booked(AppointmentEntry)`` before it closes."""
+    """Books one appointment or a series; ``sig_booked(AppointmentEntry | SeriesOutcome)``
+    before it closes. ``confirm`` asks yes/no (tests answer for the user)."""
 
     sig_booked = Signal(object)
 
     def __init__(self, context: AppContext, actor: Actor, setup: CalendarSetup, *,
                  provider_id: uuid.UUID, day: date, start: time,
-                 facility_id: uuid.UUID | None = None, parent: QWidget | None = None) -> None:
+                 facility_id: uuid.UUID | None = None, confirm: Confirm = ask,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Book appointment")
         self._context, self._setup, self._day = context, setup, day
+        self._confirm = confirm
         self._zone = ZoneInfo(context.seat.clinic_timezone)
         self._calls = ServiceCaller(context, actor, self)
         self._sent = 0
@@ -76,7 +89,7 @@ class BookingDialog(QDialog):
         self.model = PatientMatchesModel(today=lambda: clinic_today(context.seat))
         self.model.setParent(self)
         self.matches = patient_table(self.model, "Patient matches")
-        self.matches.setMinimumHeight(130)
+        self.matches.setMinimumHeight(110)
         self.chosen = QLabel("No patient chosen: type to search, Up/Down to choose.",
                              objectName="muted")
         self.chosen.setAccessibleName("Chosen patient")
@@ -98,6 +111,8 @@ class BookingDialog(QDialog):
             self.category.addItem(f"{category.name} ({category.default_minutes} min)",
                                   category.id)
         self.minutes = QSpinBox(minimum=5, maximum=480, singleStep=5, suffix=" min")
+        self.repeat = RepeatSection(day, self._zone)
+        self.repeat.set_start(start)
         self.facility = QComboBox()
         for facility in setup.facilities:
             self.facility.addItem(facility.name, facility.id)
@@ -107,7 +122,7 @@ class BookingDialog(QDialog):
         self.reason = QLineEdit(maxLength=300)
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(60)
+        self.notes.setFixedHeight(48)
         self.overbook = QCheckBox("Book over another appointment (&overbook)")
 
         form = QFormLayout()
@@ -117,6 +132,9 @@ class BookingDialog(QDialog):
         add(form, "starts_at", f"{day:%a %m/%d/%Y} &at:", self.start)
         add(form, "category", "&Category:", self.category)
         add(form, "minutes", "&Length:", self.minutes)
+        repeat_label = QLabel("Repea&t:")
+        repeat_label.setBuddy(self.repeat.frequency)
+        form.addRow(repeat_label, self.repeat)
         add(form, "facility", "&Facility:", self.facility)
         add(form, "room", "&Room:", self.room)
         add(form, "reason", "R&eason:", self.reason)
@@ -136,7 +154,7 @@ class BookingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(720, 660)
+        self.resize(740, 640)
 
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.search_now)
@@ -147,6 +165,9 @@ class BookingDialog(QDialog):
         self.matches.activated.connect(lambda index: self.choose(self.model.row_at(index.row())))
         self.category.currentIndexChanged.connect(self._category_changed)
         self.facility.currentIndexChanged.connect(self._fill_rooms)
+        self.start.timeChanged.connect(
+            lambda chosen: self.repeat.set_start(time(chosen.hour(), chosen.minute())))
+        self.repeat.sig_changed.connect(self._repeat_changed)
         self._category_changed()
         self._fill_rooms()
         self.query.setFocus()
@@ -262,18 +283,55 @@ class BookingDialog(QDialog):
             reason=self.reason.text(), notes=self.notes.toPlainText(),
             overbook=self.overbook.isChecked())
 
+    def _repeat_changed(self) -> None:
+        """The Book button says how many a series books."""
+        count = len(self.repeat.moments)
+        self.book_button.setText(f"&Book {count} appointments" if count > 1 else "&Book")
+
     def submit(self) -> None:
         booking = self.booking()
         if booking is None:
             return
+        rule = self.repeat.rule()
+        if rule is not None and not self.repeat.validate():
+            return
         self.errors.clear()
         self._say("")
         self.book_button.setEnabled(False)
-        self._calls.start("schedule.book", book_appointment, on_done=self._booked,
-                          on_failed=self._refused, booking=booking)
+        if rule is None:
+            self._calls.start("schedule.book", book_appointment, on_done=self._booked,
+                              on_failed=self._refused, booking=booking)
+        else:
+            self._book_series(booking, rule, skip_taken=False)
 
-    def _booked(self, entry: AppointmentEntry) -> None:
-        self.sig_booked.emit(entry)
+    def _book_series(self, booking: Booking, rule: str, *, skip_taken: bool) -> None:
+        self._calls.start("schedule.book_series", book_series, on_done=self._booked,
+                          on_failed=lambda error: self._series_refused(error, booking, rule),
+                          booking=booking, rule=rule, skip_taken=skip_taken)
+
+    def _series_refused(self, error: Exception, booking: Booking, rule: str) -> None:
+        """Some days taken: book the others and leave those out, if the clerk says so."""
+        fields = invalid_fields(error)
+        if fields is not None and "rule" in fields:
+            self.book_button.setEnabled(True)
+            self.repeat.show_rule_error(fields.pop("rule"))
+            if not fields:
+                return
+        if isinstance(error, SeriesSlotsTaken) and len(error.taken) < error.total:
+            days = ", ".join(f"{moment.astimezone(self._zone):%a %d %b}"
+                             for moment in error.taken)
+            others = error.total - len(error.taken)
+            those = "that day" if len(error.taken) == 1 else "those days"
+            if self._confirm(self, "Some days are taken",
+                             f"The time is taken on {days}.\n\nBook the other {others} "
+                             f"appointment{'' if others == 1 else 's'} and leave {those} "
+                             "out?"):
+                self._book_series(booking, rule, skip_taken=True)
+                return
+        self._refused(error)
+
+    def _booked(self, booked: AppointmentEntry | SeriesOutcome) -> None:
+        self.sig_booked.emit(booked)
         self.accept()
 
     def _refused(self, error: Exception) -> None:

@@ -37,7 +37,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
 
-from medtrack_desktop.ui.calendar.grid_items import Block, Column, block_text, with_lanes
+from medtrack_desktop.ui.calendar.grid_items import (
+    SERIES_MARK,
+    Block,
+    Column,
+    block_text,
+    with_lanes,
+)
 
 DAY_START, DAY_END = 7 * 60, 19 * 60  # minutes after midnight, clinic time
 SLOT = 15  # minutes per grid row
@@ -50,16 +56,17 @@ EDGE = 6  # pixels at a block's lower edge that resize it
 AUTOSCROLL_ZONE = 18  # pixels at the top or bottom where a drag scrolls the day
 ROWS = (DAY_END - DAY_START) // SLOT
 
-_CLOSED = QColor("#e6ebee")  # outside the provider's sessions
-_OPEN = QColor("#ffffff")
-_LINE = QColor("#e1e7ea")
-_HOUR_LINE = QColor("#b9c6cd")
-_TEXT = QColor("#1d2a30")
-_MUTED = QColor("#4b5d66")
-_NOW = QColor("#d93025")
-_CURSOR = QColor("#0f5e7a")
-_HEADER = QColor("#f3f7f9")
-_FADED = ("completed", "no_show", "cancelled")
+# the calendar's colours (the month view paints with them too)
+CLOSED = QColor("#e6ebee")  # outside the provider's sessions
+OPEN = QColor("#ffffff")
+LINE = QColor("#e1e7ea")
+HOUR_LINE = QColor("#b9c6cd")
+TEXT = QColor("#1d2a30")
+MUTED = QColor("#4b5d66")
+NOW = QColor("#d93025")
+CURSOR = QColor("#0f5e7a")
+HEADER = QColor("#f3f7f9")
+FADED = ("completed", "no_show", "cancelled")  # statuses drawn faded
 
 
 @dataclass
@@ -430,9 +437,9 @@ class ScheduleGrid(QAbstractScrollArea):
         painter = QPainter(self.viewport())
         dx, dy = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
         view = self.viewport().rect()
-        painter.fillRect(view, _CLOSED)
+        painter.fillRect(view, CLOSED)
         if not self.columns:
-            painter.setPen(_MUTED)
+            painter.setPen(MUTED)
             painter.drawText(view, Qt.AlignmentFlag.AlignCenter,
                              "No providers to show: a provider needs a weekly session.")
             return
@@ -446,7 +453,7 @@ class ScheduleGrid(QAbstractScrollArea):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._paint_now(painter, first, last)
         if self.hasFocus() and self.selected is None:
-            pen = QPen(_CURSOR, 2)
+            pen = QPen(CURSOR, 2)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(self.x_of(self.cursor_column) + 1,
@@ -455,7 +462,7 @@ class ScheduleGrid(QAbstractScrollArea):
         painter.translate(dx, dy)
         self._paint_header(painter, dx, first, last)
         self._paint_gutter(painter, dy)
-        painter.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), _HEADER)
+        painter.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), HEADER)
 
     def _painted(self, first: int, last: int) -> list[Block]:
         """The blocks of the visible columns, and a block moving into one of them."""
@@ -485,15 +492,15 @@ class ScheduleGrid(QAbstractScrollArea):
                 start, end = max(start, DAY_START), min(end, DAY_END)
                 if start < end:
                     painter.fillRect(QRectF(x, self.y_of(start), width,
-                                            self.y_of(end) - self.y_of(start)), _OPEN)
+                                            self.y_of(end) - self.y_of(start)), OPEN)
         left, right = self.x_of(first), self.x_of(last + 1)
         first_row = max(0, (visible.top() - HEADER_HEIGHT) // SLOT_HEIGHT)
         last_row = min(ROWS, (visible.bottom() - HEADER_HEIGHT) // SLOT_HEIGHT + 1)
         for row in range(first_row, last_row + 1):
             y = HEADER_HEIGHT + row * SLOT_HEIGHT
-            painter.setPen(_HOUR_LINE if row % 4 == 0 else _LINE)
+            painter.setPen(HOUR_LINE if row % 4 == 0 else LINE)
             painter.drawLine(left, y, right, y)
-        painter.setPen(_HOUR_LINE)
+        painter.setPen(HOUR_LINE)
         for index in range(first, last + 2):
             x = self.x_of(index)
             painter.drawLine(x, top, x, bottom)
@@ -504,28 +511,29 @@ class ScheduleGrid(QAbstractScrollArea):
             return
         item = block.appointment
         color = QColor(item.color)
-        faded = item.entry.status in _FADED
+        faded = item.entry.status in FADED
         fill = QColor(color)
         fill.setAlpha(70 if faded else 150)
         moving = block.id in self.pending or (self._drag is not None and self._drag.active
                                                and self._drag.block.id == block.id)
-        painter.setPen(QPen(_CURSOR, 2.5) if block is self.selected
+        painter.setPen(QPen(CURSOR, 2.5) if block is self.selected
                        else QPen(color.darker(130), 1))
         painter.setBrush(QColor("#ffffff"))
         painter.drawRoundedRect(rect, 3, 3)
         painter.setBrush(fill)
         if moving:
-            painter.setPen(QPen(_CURSOR, 2, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(CURSOR, 2, Qt.PenStyle.DashLine))
         painter.drawRoundedRect(rect, 3, 3)
         painter.fillRect(QRectF(rect.left() + 1, rect.top() + 1, 4, rect.height() - 2), color)
         text_rect = rect.adjusted(8, 1, -3, -1)
         _column, start, minutes = self.placed(block)
         bold, small = QFontMetrics(self._bold), QFontMetrics(self._small)
         two_lines = text_rect.height() >= bold.height() + small.height() - 2
-        first_line = f"{start // 60:02d}:{start % 60:02d}  {item.patient_name}"
+        recurring = SERIES_MARK + " " if item.series_id is not None else ""
+        first_line = f"{start // 60:02d}:{start % 60:02d}  {recurring}{item.patient_name}"
         if not two_lines:  # a short block says its status on its one line
             first_line += f" \u00b7 {item.status_text}"
-        painter.setPen(_MUTED if faded else _TEXT)
+        painter.setPen(MUTED if faded else TEXT)
         painter.setFont(self._bold)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         painter.drawText(text_rect, flags, bold.elidedText(
@@ -541,7 +549,7 @@ class ScheduleGrid(QAbstractScrollArea):
         if self.now is None or not DAY_START <= self.now[1] <= DAY_END:
             return
         today, minute = self.now
-        painter.setPen(QPen(_NOW, 2))
+        painter.setPen(QPen(NOW, 2))
         y = self.y_of(minute)
         for index in range(first, last + 1):
             if self.columns[index].day == today:
@@ -550,34 +558,34 @@ class ScheduleGrid(QAbstractScrollArea):
 
     def _paint_header(self, painter: QPainter, dx: int, first: int, last: int) -> None:
         width = self.column_width()
-        painter.fillRect(QRect(0, 0, self.viewport().width(), HEADER_HEIGHT), _HEADER)
-        painter.setPen(_HOUR_LINE)
+        painter.fillRect(QRect(0, 0, self.viewport().width(), HEADER_HEIGHT), HEADER)
+        painter.setPen(HOUR_LINE)
         painter.drawLine(0, HEADER_HEIGHT - 1, self.viewport().width(), HEADER_HEIGHT - 1)
         bold, metrics = self._bold, QFontMetrics(self._bold)
         for index in range(first, last + 1):
             column = self.columns[index]
             x = self.x_of(index) - dx
-            painter.setPen(_HOUR_LINE)
+            painter.setPen(HOUR_LINE)
             painter.drawLine(x, 0, x, HEADER_HEIGHT)
             today = self.now is not None and column.day == self.now[0]
-            painter.setPen(_CURSOR if today else _TEXT)
+            painter.setPen(CURSOR if today else TEXT)
             painter.setFont(bold)
             rect = QRect(x + 6, 2, width - 10, HEADER_HEIGHT // 2)
             painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(column.title, Qt.TextElideMode.ElideRight,
                                                 rect.width()))
             painter.setFont(self._font)
-            painter.setPen(_MUTED)
+            painter.setPen(MUTED)
             painter.drawText(rect.translated(0, HEADER_HEIGHT // 2 - 3),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              column.subtitle)
 
     def _paint_gutter(self, painter: QPainter, dy: int) -> None:
-        painter.fillRect(QRect(0, 0, GUTTER_WIDTH, self.viewport().height()), _HEADER)
-        painter.setPen(_HOUR_LINE)
+        painter.fillRect(QRect(0, 0, GUTTER_WIDTH, self.viewport().height()), HEADER)
+        painter.setPen(HOUR_LINE)
         painter.drawLine(GUTTER_WIDTH - 1, 0, GUTTER_WIDTH - 1, self.viewport().height())
         painter.setFont(self._font)
-        painter.setPen(_MUTED)
+        painter.setPen(MUTED)
         for hour in range(DAY_START // 60, DAY_END // 60 + 1):
             y = int(self.y_of(hour * 60)) - dy
             if y < HEADER_HEIGHT - 2:

@@ -1,15 +1,21 @@
-"""The front desk's calendar: a day of every provider side by side, or one provider's week.
+"""The front desk's calendar: a day of every provider side by side, one provider's week, or
+a month of one provider or all.
 
 The page reads the clinic's lists once (providers, facilities, rooms, categories), then the
 days shown (bookable time and appointments with names) whenever the day, the view or the
 schedule changes — each a job on the task runner; a reply for days no longer shown is
-dropped. Booking, moving and the status flow go through the scheduling services; after each
-the page announces ``Changed.SCHEDULE`` and every open calendar reads again.
+dropped. Booking (one appointment or a recurring series), moving and the status flow go
+through the scheduling services; after each the page announces ``Changed.SCHEDULE`` and every
+open calendar reads again. Moving or cancelling an appointment of a series first asks "this
+appointment, this and the following, or all" (``series_flow``); recurring ones show \u21bb.
 
 Keys (while the calendar has the focus): Alt+Left / Alt+Right the previous / next day (week
-in the week view), Ctrl+T today, Ctrl+G the date box, Alt+D / Alt+W the day / week view,
-Ctrl+P print the day; in the grid, the arrows, Enter and Insert (see ``grid``); on a selected
-appointment C confirm, I check in, R in room, D completed, N no-show, Delete cancel, M move.
+in the week view, month in the month view), Ctrl+T today, Ctrl+G the date box, Alt+D / Alt+W
+/ Alt+M the day / week / month view, Ctrl+P print the day; in the grid, the arrows, Enter and
+Insert (see ``grid``); on a selected appointment C confirm, I check in, R in room,
+D completed, N no-show, Delete cancel, M move. In the month view the arrows, Home / End and
+Page Up / Page Down move the cursor day, Enter (or a double-click) opens it in the day view
+(see ``month_view``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -50,11 +57,27 @@ from medtrack_desktop.domain.scheduling.calendar import (
     calendar_range,
     calendar_setup,
 )
+from medtrack_desktop.domain.scheduling.recurrence import SeriesOutcome
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
 from medtrack_desktop.ui.calendar.day_schedule_dialog import DayScheduleDialog
 from medtrack_desktop.ui.calendar.grid import SLOT, ScheduleGrid
-from medtrack_desktop.ui.calendar.grid_items import Block, Column
+from medtrack_desktop.ui.calendar.grid_items import (
+    Block,
+    Column,
+    facility_at,
+    grid_content,
+    minutes_of,
+)
+from medtrack_desktop.ui.calendar.month_view import (
+    MonthGrid,
+    add_months,
+    count_text,
+    month_days,
+    month_range,
+)
+from medtrack_desktop.ui.calendar.repeat_rules import booked_text
+from medtrack_desktop.ui.calendar.series_flow import SeriesFlow
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
@@ -66,30 +89,28 @@ STATUS_ACTIONS = (("confirmed", "&Confirm", "C"), ("arrived", "Check &in (arrive
                   ("no_show", "&No-show", "N"))
 _MOVABLE = ("scheduled", "confirmed")
 NOW_TICK_MS = 60_000
-
-
-def minutes_of(moment: datetime, zone: ZoneInfo) -> tuple[date, int]:
-    local = moment.astimezone(zone)
-    return local.date(), local.hour * 60 + local.minute
+ALL_PROVIDERS = "All providers"
 
 
 class CalendarPage(QWidget):
     """The Calendar module's page. ``confirm`` asks yes/no (tests answer for the user);
-    dialogs opened from here are kept in ``self.dialog`` while open."""
+    dialogs opened from here are kept in ``self.dialog`` while open; ``today`` is the clock
+    (what is past is never changed by a series move)."""
 
     def __init__(self, context: AppContext, actor: Actor, workspace: Workspace, *,
                  confirm: Confirm = ask, today: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self._context, self._actor, self._workspace = context, actor, workspace
-        self._confirm = confirm
+        self.confirm = confirm
         self.zone = ZoneInfo(context.seat.clinic_timezone)
-        self._now = today or (lambda: datetime.now(self.zone))
+        self.now = today or (lambda: datetime.now(self.zone))
         self._calls = ServiceCaller(context, actor, self)
+        self.series = SeriesFlow(self, context, actor)
         self.can_write = actor.can("schedule.write")
         self.setup: CalendarSetup | None = None
         self.shown: CalendarRange | None = None
-        self.day: date = self._now().date()
-        self.week_view = False
+        self.day: date = self.now().date()
+        self.view = "day"
         self.dialog: Any = None
         self._loads = 0
         self.loading = False  # a read of the days shown is on its way
@@ -116,11 +137,12 @@ class CalendarPage(QWidget):
         self.date_edit.setAccessibleName("Date")
         self.day_button = QPushButton("&Day", checkable=True, checked=True)
         self.week_button = QPushButton("&Week", checkable=True)
+        self.month_button = QPushButton("&Month", checkable=True)
         views = QButtonGroup(self)
         views.setExclusive(True)
-        views.addButton(self.day_button)
-        views.addButton(self.week_button)
-        self.provider = QComboBox(toolTip="The provider whose week is shown")
+        for button in (self.day_button, self.week_button, self.month_button):
+            views.addButton(button)
+        self.provider = QComboBox(toolTip="Whose week or month is shown")
         self.provider.setAccessibleName("Provider")
         self.provider.setMinimumWidth(180)
         self.book_button = QPushButton("&Book\u2026", toolTip="Book at the selected time (Insert)")
@@ -128,7 +150,7 @@ class CalendarPage(QWidget):
         self.print_button = QPushButton("&Print day\u2026", toolTip="Print the day (Ctrl+P)")
         bar = QHBoxLayout()
         for widget in (self.title, self.previous, self.today_button, self.next, self.date_edit,
-                       self.day_button, self.week_button, self.provider):
+                       self.day_button, self.week_button, self.month_button, self.provider):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.book_button)
@@ -139,31 +161,44 @@ class CalendarPage(QWidget):
         self.message.setAccessibleName("Calendar message")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
+        self.notice = QLabel(objectName="notice", wordWrap=True)
+        self.notice.setAccessibleName("Calendar notice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.hide()
         self.status = QLabel(objectName="muted")
         self.status.setAccessibleName("Calendar status")
         self.grid = ScheduleGrid()
         self.grid.editable = self.can_write
+        self.month = MonthGrid()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.month)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.addLayout(bar)
         layout.addWidget(self.heading)
         layout.addWidget(self.message)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.status)
         self.setFocusProxy(self.grid)
         self.previous.clicked.connect(lambda: self.step(-1))
         self.next.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
         self.date_edit.dateChanged.connect(self._date_picked)
-        self.day_button.toggled.connect(lambda on: on and self.set_week_view(False))
-        self.week_button.toggled.connect(lambda on: on and self.set_week_view(True))
-        self.provider.currentIndexChanged.connect(lambda _i: self.week_view and self.reload())
+        self.day_button.toggled.connect(lambda on: on and self.set_view("day"))
+        self.week_button.toggled.connect(lambda on: on and self.set_view("week"))
+        self.month_button.toggled.connect(lambda on: on and self.set_view("month"))
+        self.provider.currentIndexChanged.connect(
+            lambda _i: self.view != "day" and self.reload())
         self.book_button.clicked.connect(self.book_at_cursor)
         self.print_button.clicked.connect(self.print_day)
         self.grid.sig_book_requested.connect(self.book)
         self.grid.sig_move_requested.connect(self._dropped)
         self.grid.sig_menu_requested.connect(self.show_menu)
         self.grid.sig_selected.connect(self._update_actions)
+        self.month.sig_cursor_moved.connect(self._month_cursor_moved)
+        self.month.sig_open_day.connect(self.open_day)
         self._set_date_box()
         self.provider.setVisible(False)
 
@@ -202,8 +237,14 @@ class CalendarPage(QWidget):
         self.date_edit.setDate(QDate(self.day.year, self.day.month, self.day.day))
         self.date_edit.blockSignals(False)
 
+    @property
+    def week_view(self) -> bool:
+        return self.view == "week"
+
     def days(self) -> tuple[date, date]:
-        if not self.week_view:
+        if self.view == "month":
+            return month_range(self.day)
+        if self.view == "day":
             return self.day, self.day
         monday = self.day - timedelta(days=self.day.weekday())
         return monday, monday + timedelta(days=6)
@@ -214,31 +255,70 @@ class CalendarPage(QWidget):
         self.reload()
 
     def step(self, direction: int) -> None:
-        self.go_to(self.day + timedelta(days=7 * direction if self.week_view else direction))
+        if self.view == "month":
+            self.go_to(add_months(self.day, direction))
+        else:
+            self.go_to(self.day + timedelta(days=7 * direction if self.week_view
+                                            else direction))
 
     def go_today(self) -> None:
-        self.go_to(self._now().date())
+        self.go_to(self.now().date())
 
     def _date_picked(self, picked: QDate) -> None:
         self.go_to(picked.toPython())
 
-    def set_week_view(self, week: bool) -> None:
-        """One provider's week (the provider of the cursor's column), or everyone's day."""
-        if week == self.week_view:
+    def set_view(self, view: str) -> None:
+        """Everyone's day, one provider's week (the provider of the cursor's column), or a
+        month (of the week's provider coming from the week, of everyone coming from the
+        day); the cursor stays on the day (and provider) it was on."""
+        if view == self.view:
             return
-        if self.grid.columns:  # the cursor stays on the provider's day it is on
+        provider = self.provider.currentData()
+        if self.view == "month":
+            if provider is not None:
+                self._keep_cursor = (provider, self.day)
+        elif self.grid.columns:
             column = self.grid.columns[self.grid.cursor_column]
             self._keep_cursor = (column.provider_id, column.day)
-            if week:
-                select_data(self.provider, column.provider_id)
-            else:
-                self.day = column.day
-                self._set_date_box()
-        self.week_view = week
-        self.week_button.setChecked(week)
-        self.day_button.setChecked(not week)
-        self.provider.setVisible(week)
+            self.day = column.day
+            provider = column.provider_id if "week" in (view, self.view) else None
+        self.view = view
+        self._fill_providers(provider)
+        self._set_date_box()
+        for button, shown in ((self.day_button, "day"), (self.week_button, "week"),
+                              (self.month_button, "month")):
+            button.setChecked(view == shown)
+        self.provider.setVisible(view != "day")
+        self.book_button.setEnabled(view != "month")
+        self.stack.setCurrentWidget(self.month if view == "month" else self.grid)
+        self.setFocusProxy(self.stack.currentWidget())
+        self.shown = None
         self.reload()
+
+    def _fill_providers(self, chosen: uuid.UUID | None) -> None:
+        """The providers to choose from (and "All providers" in the month view), ``chosen``
+        chosen (the first if it is not there)."""
+        self.provider.blockSignals(True)
+        self.provider.clear()
+        if self.view == "month":
+            self.provider.addItem(ALL_PROVIDERS, None)
+        for provider in self.setup.providers if self.setup is not None else ():
+            self.provider.addItem(provider.name, provider.id)
+        select_data(self.provider, chosen)
+        self.provider.blockSignals(False)
+
+    def open_day(self, day: date) -> None:
+        """A day of the month in the day view (on its provider's column)."""
+        self.day = day
+        self.set_view("day")
+        self.grid.setFocus()
+
+    def _month_cursor_moved(self, day: date) -> None:
+        if (day.year, day.month) != (self.day.year, self.day.month):
+            self.go_to(day)
+        else:
+            self.day = day
+            self._set_date_box()
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
         """Coming back to the calendar reads it again: another desk may have booked since."""
@@ -252,21 +332,17 @@ class CalendarPage(QWidget):
 
     def _setup_loaded(self, setup: CalendarSetup) -> None:
         self.setup = setup
-        chosen = self.provider.currentData()
-        self.provider.blockSignals(True)
-        self.provider.clear()
-        for provider in setup.providers:
-            self.provider.addItem(provider.name, provider.id)
-        select_data(self.provider, chosen)
-        self.provider.blockSignals(False)
+        self._fill_providers(self.provider.currentData())
         self.reload()
 
     def provider_ids(self) -> list[uuid.UUID]:
         if self.setup is None:
             return []
-        if self.week_view:
-            chosen = self.provider.currentData()
+        chosen = self.provider.currentData()
+        if self.view == "week":
             return [chosen] if chosen is not None else []
+        if self.view == "month" and chosen is not None:
+            return [chosen]
         return [provider.id for provider in self.setup.providers]
 
     def reload(self) -> None:
@@ -286,25 +362,19 @@ class CalendarPage(QWidget):
     def _failed_load(self, error: Exception) -> None:
         self.loading = False
         self.status.setText("")
-        self._say(error_text(error, doing="read the schedule"))
+        self.say(error_text(error, doing="read the schedule"))
 
     def _loaded(self, number: int, shown: CalendarRange) -> None:
         if number != self._loads or self.setup is None:
             return
+        if self.view == "month":
+            self._month_loaded(shown)
+            return
         names = {p.id: p.name for p in self.setup.providers}
         providers = self.provider_ids()
-        days = [shown.first_day + timedelta(days=n)
-                for n in range((shown.last_day - shown.first_day).days + 1)]
-        pairs = ([(provider_id, days[0]) for provider_id in providers] if not self.week_view
-                 else [(providers[0], day) for day in days] if providers else [])
-        columns = [self._column(provider_id, day, names, shown) for provider_id, day in pairs]
+        columns, blocks = grid_content(shown, providers=providers, names=names,
+                                       week=self.week_view, zone=self.zone)
         index = {(c.provider_id, c.day): n for n, c in enumerate(columns)}
-        blocks = []
-        for item in shown.appointments:
-            day, start = minutes_of(item.entry.starts_at, self.zone)
-            column = index.get((item.entry.provider_id, day))
-            if column is not None:
-                blocks.append(Block(item, column, start, item.entry.minutes))
         fresh = self.shown is None or (self.shown.first_day, self.shown.last_day) != (
             shown.first_day, shown.last_day) or len(columns) != len(self.grid.columns)
         self._show_now()
@@ -325,7 +395,20 @@ class CalendarPage(QWidget):
         hint = (" \u00b7 double-click or Enter books, drag moves, the lower edge changes the "
                 "length, right-click or Enter on an appointment for its actions"
                 if self.can_write else "")
-        self.status.setText(f"{count} appointment{'' if count == 1 else 's'}{hint}")
+        self.status.setText(f"{count_text(count)}{hint}")
+        self.loading = False
+
+    def _month_loaded(self, shown: CalendarRange) -> None:
+        days = month_days(shown, month=self.day, zone=self.zone)
+        self.month.set_content(days, cursor=self.day, today=self.now().date())
+        self.shown = shown
+        chosen = self.provider.currentData()
+        providers = self.setup.providers if self.setup is not None else ()
+        who = next((f"{p.name} \u2014 " for p in providers if p.id == chosen), "")
+        self.heading.setText(f"{who}{self.day:%B %Y}")
+        count = sum(len(cell.lines) for cell in days if cell.in_month)
+        self.status.setText(f"{count_text(count)} in {self.day:%B} \u00b7 the arrows move, "
+                            "Enter or double-click opens the day, Alt+Left/Right the month")
         self.loading = False
 
     def _scroll_to_the_day(self, columns: list[Column]) -> None:
@@ -341,36 +424,27 @@ class CalendarPage(QWidget):
         self.grid.scroll_to_minute(top)
         self.grid.set_cursor(self.grid.cursor_column, top + 30)
 
-    def _column(self, provider_id: uuid.UUID, day: date, names: dict[uuid.UUID, str],
-                shown: CalendarRange) -> Column:
-        windows = []
-        for window in shown.windows.get(provider_id, ()):
-            start_day, start = minutes_of(window.starts_at, self.zone)
-            end_day, end = minutes_of(window.ends_at, self.zone)
-            if start_day > day or end_day < day:
-                continue
-            windows.append((start if start_day == day else 0,
-                            end if end_day == day else 24 * 60))
-        if self.week_view:
-            return Column(provider_id, day, f"{day:%A}", f"{day:%m/%d/%Y}", tuple(windows))
-        hours = ", ".join(f"{s // 60:02d}:{s % 60:02d}\u2013{e // 60:02d}:{e % 60:02d}"
-                          for s, e in windows) or "not in"
-        return Column(provider_id, day, names.get(provider_id, "?"), hours, tuple(windows))
-
     def _show_now(self) -> None:
-        self.grid.set_now(minutes_of(self._now(), self.zone))
+        self.grid.set_now(minutes_of(self.now(), self.zone))
 
     def _changed(self, changed: Changed) -> None:
         if Changed.SCHEDULE in changed:
             self.reload()
 
-    def _done_changing(self, _result: object = None) -> None:
-        self._say("")
+    def done_changing(self, notice: str = "") -> None:
+        """A change went through: say what it did (when that is more than the calendar
+        shows), and every calendar reads again."""
+        self.say("")
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self._workspace.announce(Changed.SCHEDULE)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """What went wrong (an earlier notice goes)."""
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        if text:
+            self.notice.hide()
 
     # -- booking -----------------------------------------------------------------------------
 
@@ -378,28 +452,24 @@ class CalendarPage(QWidget):
         self.book(self.grid.cursor_column, self.grid.cursor_start)
 
     def book(self, column_index: int, start: int) -> None:
-        if not self.can_write or self.setup is None or not self.grid.columns:
+        if (not self.can_write or self.setup is None or not self.grid.columns
+                or self.view == "month"):
             return
         column = self.grid.columns[column_index]
         dialog = BookingDialog(self._context, self._actor, self.setup,
                                provider_id=column.provider_id, day=column.day,
                                start=time(start // 60, start % 60),
-                               facility_id=self._facility_at(column, start), parent=self)
-        dialog.sig_booked.connect(self._done_changing)
-        self._open(dialog)
+                               facility_id=facility_at(self.shown, column, start, self.zone),
+                               confirm=self.confirm, parent=self)
+        dialog.sig_booked.connect(self._booked)
+        self.open_dialog(dialog)
 
-    def _facility_at(self, column: Column, start: int) -> uuid.UUID | None:
-        """Where the provider is at ``start`` that day (else where they are that day)."""
-        windows = [w for w in (self.shown.windows.get(column.provider_id, ())
-                               if self.shown is not None else ())
-                   if w.facility_id is not None
-                   and minutes_of(w.starts_at, self.zone)[0] == column.day]
-        at = [w for w in windows if minutes_of(w.starts_at, self.zone)[1] <= start
-              < minutes_of(w.ends_at, self.zone)[1]]
-        chosen = (at or windows or [None])[0]
-        return chosen.facility_id if chosen is not None else None
+    def _booked(self, booked: object) -> None:
+        self.done_changing(booked_text(booked, self.zone)
+                           if isinstance(booked, SeriesOutcome) else "")
 
-    def _open(self, dialog: Any) -> None:
+    def open_dialog(self, dialog: Any) -> None:
+        """Open ``dialog`` (window-modal), kept in ``self.dialog`` until it closes."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result: self._closed(dialog))
         self.dialog = dialog
@@ -408,26 +478,32 @@ class CalendarPage(QWidget):
     def _closed(self, dialog: Any) -> None:
         if self.dialog is dialog:
             self.dialog = None
-            self.grid.setFocus()
+            self.stack.currentWidget().setFocus()
 
     # -- moving ------------------------------------------------------------------------------
 
     def _dropped(self, block: Block, column_index: int, start: int, minutes: int) -> None:
         column = self.grid.columns[column_index]
         starts_at = datetime.combine(column.day, time(start // 60, start % 60), self.zone)
-        self._move(block.appointment, starts_at, minutes, column.provider_id)
+        item = block.appointment
+        if item.series_id is not None and self.can_write:
+            self.series.move(item, dropped=(starts_at, minutes, column.provider_id))
+        else:
+            self.move(item, starts_at, minutes, column.provider_id)
 
-    def _move(self, item: CalendarAppointment, starts_at: datetime, minutes: int,
-              provider_id: uuid.UUID) -> None:
+    def move(self, item: CalendarAppointment, starts_at: datetime, minutes: int,
+             provider_id: uuid.UUID) -> None:
+        """Move this one appointment (of a series too: it stays there as an exception)."""
         if not self.can_write:
             self.grid.drop_pending(item.id)
             return
 
         def refused(error: Exception) -> None:
             self.grid.drop_pending(item.id)
-            self._say(self._refusal(error, doing="move the appointment"))
+            self.say(self.refusal(error, doing="move the appointment"))
 
-        self._calls.start("schedule.move", move_appointment, on_done=self._done_changing,
+        self._calls.start("schedule.move", move_appointment,
+                          on_done=lambda _entry: self.done_changing(),
                           on_failed=refused, appointment_id=item.id,
                           version=item.entry.version, starts_at=starts_at, minutes=minutes,
                           provider_id=provider_id)
@@ -435,16 +511,23 @@ class CalendarPage(QWidget):
     def move_selected(self) -> None:
         block = self.grid.selected
         if block is None or block.appointment.entry.status not in _MOVABLE:
-            self._say("Choose a scheduled or confirmed appointment to move.")
+            self.say("Choose a scheduled or confirmed appointment to move.")
             return
-        dialog = MoveDialog(block.appointment, self.zone, parent=self)
-        dialog.accepted.connect(lambda: self._move(
-            block.appointment, dialog.starts_at(), dialog.minutes.value(),
-            block.appointment.entry.provider_id))
-        self._open(dialog)
+        if block.appointment.series_id is not None:
+            self.series.move(block.appointment)
+        else:
+            self.move_one(block.appointment)
+
+    def move_one(self, item: CalendarAppointment) -> None:
+        """The move dialog for one appointment."""
+        dialog = MoveDialog(item, self.zone, parent=self)
+        dialog.accepted.connect(lambda: self.move(
+            item, dialog.starts_at(), dialog.minutes.value(), item.entry.provider_id))
+        self.open_dialog(dialog)
 
     @staticmethod
-    def _refusal(error: Exception, *, doing: str) -> str:
+    def refusal(error: Exception, *, doing: str) -> str:
+        """Why a change was refused, as the clerk reads it."""
         fields = invalid_fields(error)
         if fields:
             return " ".join(fields.values())
@@ -488,18 +571,22 @@ class CalendarPage(QWidget):
             menu.addAction("You may look at the schedule, not change it.").setEnabled(False)
         return menu
 
-    def change_status(self, status: str, reason: str = "") -> None:
-        block = self.grid.selected
-        if block is None:
-            return
-        entry = block.appointment.entry
+    def change_status(self, status: str, reason: str = "",
+                      item: CalendarAppointment | None = None) -> None:
+        """Move ``item`` (the selected appointment) along its flow."""
+        if item is None:
+            block = self.grid.selected
+            if block is None:
+                return
+            item = block.appointment
+        entry = item.entry
         if status not in NEXT_STATUSES.get(entry.status, ()):
-            self._say(f"A {block.appointment.status_text.lower()} appointment cannot become "
-                      f"{status.replace('_', ' ')}.")
+            self.say(f"A {item.status_text.lower()} appointment cannot become "
+                     f"{status.replace('_', ' ')}.")
             return
         self._calls.start(
-            "schedule.status", set_status, on_done=self._done_changing,
-            on_failed=lambda error: self._say(self._refusal(error, doing="change the status")),
+            "schedule.status", set_status, on_done=lambda _entry: self.done_changing(),
+            on_failed=lambda error: self.say(self.refusal(error, doing="change the status")),
             appointment_id=entry.id, version=entry.version, status=status,
             cancel_reason=reason)
 
@@ -507,28 +594,42 @@ class CalendarPage(QWidget):
         block = self.grid.selected
         if block is None or "cancelled" not in NEXT_STATUSES.get(
                 block.appointment.entry.status, ()):
-            self._say("Choose an appointment still to come to cancel.")
+            self.say("Choose an appointment still to come to cancel.")
             return
-        dialog = CancelDialog(block.appointment, self.zone, parent=self)
+        if block.appointment.series_id is not None:
+            self.series.cancel(block.appointment)
+        else:
+            self.cancel_one(block.appointment)
+
+    def cancel_one(self, item: CalendarAppointment) -> None:
+        """Why, then "Cancel …?", then cancel this one appointment."""
+        dialog = CancelDialog(item, self.zone, parent=self)
 
         def confirmed() -> None:
-            item = block.appointment
             question = (f"Cancel {item.patient_name}'s appointment at "
                         f"{item.entry.starts_at.astimezone(self.zone):%H:%M}? The time is "
                         "given back for someone else.")
-            if self._confirm(self, "Cancel appointment", question):
-                self.change_status("cancelled", dialog.reason.text())
+            if self.confirm(self, "Cancel appointment", question):
+                self.change_status("cancelled", dialog.reason.text(), item)
 
         dialog.accepted.connect(confirmed)
-        self._open(dialog)
+        self.open_dialog(dialog)
 
     # -- print -------------------------------------------------------------------------------
 
     def print_day(self) -> None:
-        if not self.grid.columns:
+        """Print the cursor's provider's day (in the month view: the chosen provider's)."""
+        if self.view == "month":
+            provider_id, day = self.provider.currentData(), self.day
+            if provider_id is None:
+                self.say("Choose a provider to print a day of, or open the day (Enter).")
+                return
+        elif self.grid.columns:
+            column = self.grid.columns[self.grid.cursor_column]
+            provider_id, day = column.provider_id, column.day
+        else:
             return
-        column = self.grid.columns[self.grid.cursor_column]
-        dialog = DayScheduleDialog(self._context, self._actor, provider_id=column.provider_id,
-                                   day=column.day, parent=self)
-        self._open(dialog)
+        dialog = DayScheduleDialog(self._context, self._actor, provider_id=provider_id,
+                                   day=day, parent=self)
+        self.open_dialog(dialog)
         dialog.load()

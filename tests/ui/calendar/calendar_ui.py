@@ -1,4 +1,5 @@
-"""Helpers to wait for the calendar page (the schedule itself: ``schedule_setup``)."""
+"""Helpers to wait for the calendar page and drive it (the schedule itself:
+``schedule_setup``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import date
 from pytestqt.qtbot import QtBot
 from schedule_setup import DAY, TIMEOUT
 
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
+from medtrack_desktop.ui.calendar.grid_items import Block
 from medtrack_desktop.ui.calendar.page import CalendarPage
 
 
@@ -24,3 +27,14 @@ def reloaded(qtbot: QtBot, page: CalendarPage) -> None:
 def column_of(page: CalendarPage, provider_id: uuid.UUID, day: date = DAY) -> int:
     return next(n for n, c in enumerate(page.grid.columns)
                 if c.provider_id == provider_id and c.day == day)
+
+
+def block_of(page: CalendarPage, appointment_id: object) -> Block:
+    block = page.grid.block_by_id(appointment_id)  # type: ignore[arg-type]
+    assert block is not None
+    return block
+
+
+def choose_patient(qtbot: QtBot, dialog: BookingDialog, text: str) -> None:
+    qtbot.keyClicks(dialog.query, text)
+    qtbot.waitUntil(lambda: dialog.patient_id is not None, timeout=TIMEOUT)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from calendar_ui import column_of, reloaded, wait_loaded
+from calendar_ui import block_of, choose_patient, column_of, reloaded, wait_loaded
 from demo_users import sign_in
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -18,7 +18,6 @@ from ui_support import make_workspace
 
 from medtrack_desktop.domain.scheduling.models import Appointment
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
-from medtrack_desktop.ui.calendar.grid_items import Block
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
 
@@ -30,12 +29,6 @@ def _row(context: AppContext, appointment_id: object) -> Appointment:
         return row
 
 
-def _block(page: CalendarPage, appointment_id: object) -> Block:
-    block = page.grid.block_by_id(appointment_id)  # type: ignore[arg-type]
-    assert block is not None
-    return block
-
-
 def _drag(qtbot: QtBot, page: CalendarPage, start: QPoint, end: QPoint) -> None:
     viewport = page.grid.viewport()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
@@ -44,11 +37,6 @@ def _drag(qtbot: QtBot, page: CalendarPage, start: QPoint, end: QPoint) -> None:
         QTest.mouseMove(viewport, point)
         qtbot.wait(10)
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-
-
-def _choose_patient(qtbot: QtBot, dialog: BookingDialog, text: str) -> None:
-    qtbot.keyClicks(dialog.query, text)
-    qtbot.waitUntil(lambda: dialog.patient_id is not None, timeout=TIMEOUT)
 
 
 def test_the_day_shows_each_provider_side_by_side_with_sessions_and_appointments(
@@ -63,7 +51,7 @@ def test_the_day_shows_each_provider_side_by_side_with_sessions_and_appointments
     assert page.grid.columns[quinn].windows == ((8 * 60, 12 * 60), (13 * 60, 17 * 60))
     assert page.grid.columns[quinn].subtitle == "08:00\u201312:00, 13:00\u201317:00"
     assert page.grid.columns[ruiz].windows == ((9 * 60, 13 * 60),)
-    block = _block(page, first.id)
+    block = block_of(page, first.id)
     assert (block.column, block.start, block.minutes) == (quinn, 9 * 60, 20)
     assert block.appointment.patient_name == "CalendarAda, Ada"
     assert block.appointment.category == "Cal follow-up"
@@ -125,7 +113,7 @@ def test_booking_by_keyboard(
     assert isinstance(dialog, BookingDialog)
     assert dialog.start.time().toString("HH:mm") == "09:00"
     assert dialog.provider.currentData() == schedule.providers[0]
-    _choose_patient(qtbot, dialog, "calendarben")
+    choose_patient(qtbot, dialog, "calendarben")
     qtbot.keyClick(dialog.query, Qt.Key.Key_Return)  # the match chosen: on to the category
     select_data(dialog.category, schedule.new_patient)
     assert dialog.minutes.value() == 40
@@ -153,7 +141,7 @@ def test_booking_by_double_click_says_a_taken_slot_in_the_dialog_and_keeps_the_e
     dialog = page.dialog
     assert dialog.start.time().toString("HH:mm") == "10:15"
     dialog.start.setTime(dialog.start.time().addSecs(-10 * 60))  # 10:05: Ada is in
-    _choose_patient(qtbot, dialog, "calendarcleo")
+    choose_patient(qtbot, dialog, "calendarcleo")
     select_data(dialog.category, schedule.follow_up)
     dialog.reason.setText("Rash")
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
@@ -183,7 +171,7 @@ def test_booking_says_at_the_field_what_is_missing_and_overbooks_only_when_asked
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     assert dialog.errors.shown() == {
         "patient": "Patient: search and choose who the appointment is for."}
-    _choose_patient(qtbot, dialog, "calendardov")
+    choose_patient(qtbot, dialog, "calendardov")
     select_data(dialog.category, schedule.urgent)
     assert dialog.minutes.value() == 15 and dialog.overbook.isEnabled()
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
@@ -204,13 +192,13 @@ def test_a_block_moves_by_drag_to_another_time_and_provider(
     page.reload()
     reloaded(qtbot, page)
     ruiz = column_of(page, schedule.providers[1])
-    block = _block(page, visit.id)
+    block = block_of(page, visit.id)
     start = page.grid.block_point(block)
     end = QPoint(page.grid.cell_point(ruiz, 10 * 60).x(), start.y() + 4 * 26)  # an hour on
     _drag(qtbot, page, start, end)
     assert page.grid.pending[visit.id] == (ruiz, 10 * 60, 20)  # drawn where it was dropped
     reloaded(qtbot, page)
-    moved = _block(page, visit.id)
+    moved = block_of(page, visit.id)
     assert (moved.column, moved.start, moved.minutes) == (ruiz, 10 * 60, 20)
     row = _row(context, visit.id)
     assert row.provider_id == schedule.providers[1]
@@ -223,11 +211,11 @@ def test_dragging_the_lower_edge_changes_the_length(
     visit = schedule.book(context, 9)
     page.reload()
     reloaded(qtbot, page)
-    block = _block(page, visit.id)
+    block = block_of(page, visit.id)
     edge = page.grid.block_point(block, edge=True)
     _drag(qtbot, page, edge, QPoint(edge.x(), edge.y() + 2 * 26))  # 30 minutes longer
     reloaded(qtbot, page)
-    resized = _block(page, visit.id)
+    resized = block_of(page, visit.id)
     assert (resized.start, resized.minutes) == (9 * 60, 50)
     assert _row(context, visit.id).ends_at == schedule.at(9, 50)
 
@@ -239,7 +227,7 @@ def test_a_refused_move_puts_the_block_back_and_says_why(
     schedule.book(context, 10, patient=1)
     page.reload()
     reloaded(qtbot, page)
-    block = _block(page, first.id)
+    block = block_of(page, first.id)
     start = page.grid.block_point(block)
     _drag(qtbot, page, start, QPoint(start.x(), start.y() + 4 * 26))  # onto Ben's 10:00
     assert page.grid.pending[first.id][1] == 10 * 60
@@ -247,7 +235,7 @@ def test_a_refused_move_puts_the_block_back_and_says_why(
     assert page.message.text() == ("The provider is already booked 10:00\u201310:20 that day. "
                                    "Pick another time.")
     assert first.id not in page.grid.pending
-    back = _block(page, first.id)
+    back = block_of(page, first.id)
     assert page.grid.placed(back) == (back.column, 9 * 60, 20)
     assert _row(context, first.id).starts_at == schedule.at(9)
 
@@ -259,13 +247,13 @@ def test_moving_by_keyboard_through_the_move_dialog(
     page.reload()
     reloaded(qtbot, page)
     page.grid.setFocus()
-    page.grid.select_block(_block(page, visit.id))
+    page.grid.select_block(block_of(page, visit.id))
     qtbot.keyClick(page.grid, Qt.Key.Key_M)
     dialog = page.dialog
     dialog.start.setTime(dialog.start.time().addSecs(2 * 3600 + 15 * 60))
     dialog.accept()
     reloaded(qtbot, page)
-    assert _block(page, visit.id).start == 11 * 60 + 15
+    assert block_of(page, visit.id).start == 11 * 60 + 15
 
 
 def test_checking_in_by_key_and_by_the_menu(
@@ -283,7 +271,7 @@ def test_checking_in_by_key_and_by_the_menu(
                        "C&ancel appointment\u2026"]
     qtbot.keyClick(page.grid, Qt.Key.Key_I)
     reloaded(qtbot, page)
-    assert _block(page, visit.id).appointment.status_text == "Checked in"
+    assert block_of(page, visit.id).appointment.status_text == "Checked in"
     assert _row(context, visit.id).status == "arrived"
     page.status_actions["in_room"].trigger()
     reloaded(qtbot, page)
@@ -299,7 +287,7 @@ def test_cancelling_asks_a_reason_and_a_confirmation(
     page.reload()
     reloaded(qtbot, page)
     page.grid.setFocus()
-    page.grid.select_block(_block(page, visit.id))
+    page.grid.select_block(block_of(page, visit.id))
     qtbot.keyClick(page.grid, Qt.Key.Key_Delete)
     dialog = page.dialog
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
@@ -332,7 +320,7 @@ def test_who_only_reads_the_schedule_cannot_book_or_change_it(
     wait_loaded(qtbot, page)
     assert page.book_button.isHidden() and page.status_actions == {}
     page.grid.setFocus()
-    page.grid.select_block(_block(page, visit.id))
+    page.grid.select_block(block_of(page, visit.id))
     qtbot.keyClick(page.grid, Qt.Key.Key_Insert)
     assert page.dialog is None
     menu = page.menu_for(page.grid.selected)  # type: ignore[arg-type]
@@ -352,7 +340,7 @@ def test_enter_on_an_appointment_opens_its_actions_and_escape_calls_a_drag_off(
     assert page.menu.accessibleName() == "Appointment actions"
     page.menu.close()
 
-    block = _block(page, visit.id)
+    block = block_of(page, visit.id)
     start = page.grid.block_point(block)
     viewport = page.grid.viewport()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
@@ -373,7 +361,7 @@ def test_a_block_dragged_to_the_bottom_edge_scrolls_the_day_along(
     reloaded(qtbot, page)
     grid = page.grid
     grid.scroll_to_minute(8 * 60)
-    block = _block(page, visit.id)
+    block = block_of(page, visit.id)
     start = grid.block_point(block)
     bottom = QPoint(start.x(), grid.viewport().height() - 5)
     viewport = grid.viewport()
@@ -389,4 +377,4 @@ def test_a_block_dragged_to_the_bottom_edge_scrolls_the_day_along(
     dropped = grid.pending[visit.id][1]
     assert dropped >= without_scrolling + 60
     reloaded(qtbot, page)
-    assert _block(page, visit.id).start == dropped
+    assert block_of(page, visit.id).start == dropped
