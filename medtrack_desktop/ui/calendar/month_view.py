@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
@@ -44,13 +45,12 @@ from medtrack_desktop.ui.calendar.grid import (
 
 WEEKS = 6
 HEADER_HEIGHT = 26
-TOOLTIP_LINES = 20
+LISTED = 20  # the appointments a cell keeps (to draw what fits, and for its tooltip)
 _OTHER_MONTH = QColor("#8a9aa3")
 _BADGE = QColor("#d5e4ea")
 
 
-@dataclass(frozen=True)
-class MonthLine:
+class MonthLine(NamedTuple):
     """An appointment as a month cell lists it."""
 
     start: str  # "08:00"
@@ -61,9 +61,12 @@ class MonthLine:
 
 @dataclass(frozen=True)
 class MonthDay:
+    """A day's cell: how many appointments it holds, the first ``LISTED`` of them."""
+
     day: date
     in_month: bool
     open: bool  # someone shown has a session that day
+    count: int
     lines: tuple[MonthLine, ...]
 
 
@@ -82,13 +85,28 @@ def add_months(day: date, months: int) -> date:
 
 
 def month_days(shown: CalendarRange, *, month: date, zone: ZoneInfo) -> list[MonthDay]:
-    """The cells of ``month``'s view from a calendar read of its six weeks."""
-    lines: dict[date, list[MonthLine]] = {}
+    """The cells of ``month``'s view from a calendar read of its six weeks (appointments by
+    start: each day's are counted by walking its bounds, only the first few are kept —
+    a month of twenty providers holds some thousands)."""
+    first, last = month_range(month)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    ends = [datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+            for day in days]
+    counts = [0] * len(days)
+    lines: list[list[MonthLine]] = [[] for _day in days]
+    index = 0
     for item in shown.appointments:
-        starts = item.entry.starts_at.astimezone(zone)
-        lines.setdefault(starts.date(), []).append(MonthLine(
-            f"{starts:%H:%M}", item.patient_name.split(",", 1)[0], item.color,
-            item.entry.status in FADED))
+        starts = item.entry.starts_at
+        while index < len(days) and starts >= ends[index]:
+            index += 1
+        if index == len(days):
+            break
+        counts[index] += 1
+        if counts[index] <= LISTED:
+            local = starts.astimezone(zone)
+            lines[index].append(MonthLine(
+                f"{local.hour:02d}:{local.minute:02d}", item.patient_name.split(",", 1)[0],
+                item.color, item.entry.status in FADED))
     open_days: set[date] = set()
     for windows in shown.windows.values():
         for window in windows:
@@ -97,10 +115,8 @@ def month_days(shown: CalendarRange, *, month: date, zone: ZoneInfo) -> list[Mon
             while day <= last:
                 open_days.add(day)
                 day += timedelta(days=1)
-    first, last = month_range(month)
-    return [MonthDay(day, day.month == month.month, day in open_days,
-                     tuple(lines.get(day, ())))
-            for day in (first + timedelta(days=n) for n in range((last - first).days + 1))]
+    return [MonthDay(day, day.month == month.month, day in open_days, counts[n],
+                     tuple(lines[n])) for n, day in enumerate(days)]
 
 
 def count_text(count: int) -> str:
@@ -110,11 +126,11 @@ def count_text(count: int) -> str:
 def day_description(cell: MonthDay) -> str:
     """A day in words: its tooltip, and what a screen reader hears on the cursor."""
     said = [f"{cell.day:%A} {cell.day.day} {cell.day:%B %Y}: "
-            + (count_text(len(cell.lines)) if cell.lines else "no appointments")
+            + (count_text(cell.count) if cell.count else "no appointments")
             + ("" if cell.open else " (no sessions)")]
-    said += [f"{line.start} {line.surname}" for line in cell.lines[:TOOLTIP_LINES]]
-    if len(cell.lines) > TOOLTIP_LINES:
-        said.append(f"\u2026 and {len(cell.lines) - TOOLTIP_LINES} more")
+    said += [f"{line.start} {line.surname}" for line in cell.lines]
+    if cell.count > len(cell.lines):
+        said.append(f"\u2026 and {cell.count - len(cell.lines)} more")
     return "\n".join(said)
 
 
@@ -292,9 +308,9 @@ class MonthGrid(QWidget):
             painter.setPen(TEXT if cell.in_month else _OTHER_MONTH)
             painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              number)
-        if cell.lines:  # the count in a badge at the right: never read as a date
+        if cell.count:  # the count in a badge at the right: never read as a date
             painter.setFont(self._small)
-            count = str(len(cell.lines))
+            count = str(cell.count)
             width = small.horizontalAdvance(count) + 12
             badge = QRectF(top.right() - width, top.top() + 1, width, top.height() - 2)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -312,7 +328,7 @@ class MonthGrid(QWidget):
         room = int((rect.bottom() - 3 - y) // step)
         if room <= 0 or not cell.lines:
             return
-        shown = cell.lines if len(cell.lines) <= room else cell.lines[:room - 1]
+        shown = cell.lines if cell.count <= room else cell.lines[:room - 1]
         painter.setFont(self._small)
         width = int(rect.width() - 18)
         for line in shown:
@@ -323,8 +339,8 @@ class MonthGrid(QWidget):
                              small.elidedText(f"{line.start} {line.surname}",
                                               Qt.TextElideMode.ElideRight, width))
             y += step
-        if len(shown) < len(cell.lines):
+        if len(shown) < cell.count:
             painter.setPen(MUTED)
             painter.drawText(QRectF(rect.left() + 12, y, width, step),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             f"+ {len(cell.lines) - len(shown)} more")
+                             f"+ {cell.count - len(shown)} more")

@@ -406,7 +406,7 @@ class CalendarPage(QWidget):
         providers = self.setup.providers if self.setup is not None else ()
         who = next((f"{p.name} \u2014 " for p in providers if p.id == chosen), "")
         self.heading.setText(f"{who}{self.day:%B %Y}")
-        count = sum(len(cell.lines) for cell in days if cell.in_month)
+        count = sum(cell.count for cell in days if cell.in_month)
         self.status.setText(f"{count_text(count)} in {self.day:%B} \u00b7 the arrows move, "
                             "Enter or double-click opens the day, Alt+Left/Right the month")
         self.loading = False

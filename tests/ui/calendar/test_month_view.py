@@ -4,7 +4,9 @@ the cursor day, Enter (or a double-click) opens the day, Alt+Left/Right a month.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from calendar_ui import column_of, reloaded, wait_loaded
 from PySide6.QtCore import Qt
@@ -12,8 +14,17 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from schedule_setup import DAY, TIMEOUT, Schedule
 
+from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry
+from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment, CalendarRange
 from medtrack_desktop.ui.calendar.booking_dialog import select_data
-from medtrack_desktop.ui.calendar.month_view import MonthLine, add_months, month_range
+from medtrack_desktop.ui.calendar.month_view import (
+    LISTED,
+    MonthLine,
+    add_months,
+    day_description,
+    month_days,
+    month_range,
+)
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
 
@@ -27,6 +38,28 @@ def test_month_helpers() -> None:
     assert month_range(DAY) == (date(2027, 8, 30), date(2027, 10, 10))
     assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert add_months(date(2027, 1, 15), -2) == date(2026, 11, 15)
+
+
+def _appointment(starts: datetime, number: int) -> CalendarAppointment:
+    ids = uuid.uuid4()
+    entry = AppointmentEntry(ids, 1, ids, ids, None, ids, ids, starts.astimezone(UTC),
+                             (starts + timedelta(minutes=10)).astimezone(UTC), "scheduled",
+                             False, "", None)
+    return CalendarAppointment(entry, f"Patient{number:02d}, Pat", "1", "Visit", "#4a7fb5")
+
+
+def test_a_busy_day_is_counted_whole_and_lists_its_first() -> None:
+    zone = ZoneInfo("America/Chicago")
+    first, last = month_range(DAY)
+    busy = [_appointment(datetime.combine(DAY, time(8), zone) + timedelta(minutes=10 * n), n)
+            for n in range(25)]
+    late = _appointment(datetime.combine(DAY, time(23, 50), zone), 99)  # 04:50 UTC next day
+    shown = CalendarRange(first, last, {}, (*busy, late))
+    cells = {cell.day: cell for cell in month_days(shown, month=DAY, zone=zone)}
+    assert (cells[DAY].count, len(cells[DAY].lines)) == (26, LISTED)
+    assert cells[DAY].lines[1] == MonthLine("08:10", "Patient01", "#4a7fb5", False)
+    assert cells[DAY + timedelta(days=1)].count == 0
+    assert day_description(cells[DAY]).endswith("\u2026 and 6 more")
 
 
 def test_the_month_shows_counts_and_enter_opens_the_day(
@@ -48,9 +81,9 @@ def test_the_month_shows_counts_and_enter_opens_the_day(
     assert monday is not None and monday.open and month.today == DAY
     assert monday.lines == (MonthLine("08:20", "CalendarBen", "#4a7fb5", False),
                             MonthLine("09:00", "CalendarAda", "#4a7fb5", False))
-    assert len(month.cell(DAY + timedelta(days=2)).lines) == 1  # type: ignore[union-attr]
+    assert month.cell(DAY + timedelta(days=2)).count == 1  # type: ignore[union-attr]
     saturday = month.cell(DAY + timedelta(days=5))
-    assert saturday is not None and not saturday.open and saturday.lines == ()
+    assert saturday is not None and not saturday.open and saturday.count == 0
     assert not month.cell(date(2027, 8, 30)).in_month  # type: ignore[union-attr]
     assert month.cursor == DAY
     assert month.accessibleDescription().startswith("Monday 13 September 2027: 2 appointments")
@@ -82,9 +115,10 @@ def test_one_providers_month_and_moving_by_month(
     shown_month(qtbot, page)
     assert page.provider.currentData() == schedule.providers[1]
     assert page.heading.text() == "Mateo Ruiz \u2014 September 2027"
-    assert len(page.month.cell(DAY).lines) == 1  # type: ignore[union-attr]
+    assert page.month.cell(DAY).count == 1  # type: ignore[union-attr]
     select_data(page.provider, None)  # all providers
-    qtbot.waitUntil(lambda: len(page.month.cell(DAY).lines) == 2, timeout=TIMEOUT)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: page.month.cell(DAY).count == 2,  # type: ignore[union-attr]
+                    timeout=TIMEOUT)
 
     page.month.setFocus()
     qtbot.keyClick(page.month, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
