@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from medtrack_desktop import __version__
-from medtrack_desktop.cli import audit, clinic, database, demo, keys, patients, users
+from medtrack_desktop.cli import audit, clinic, database, demo, keys, patients, reminders, users
 from medtrack_desktop.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -43,6 +43,7 @@ _COMMANDS: tuple[Callable[[CommandTree], None], ...] = (
     audit.add_audit_commands,
     clinic.add_clinic_commands,
     patients.add_patient_commands,
+    reminders.add_reminder_commands,
     database.add_info,
 )
 
@@ -61,9 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, keys: KeyStore | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, keys: KeyStore | None = None,
+         secrets: reminders.DeliverySecrets | None = None) -> int:
+    """Run one command; ``keys`` and ``secrets`` are where database keys and the reminders'
+    SMTP password and gateway token are found (the environment and the OS keyring when None).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on wrong usage
+    args.delivery_secrets = secrets or reminders.DeliverySecrets()
     try:
         args.handler(args, keys or KeyStore())
     except (CommandError, StoreError, SetupError, AccountError, PasswordRejected) as exc:
