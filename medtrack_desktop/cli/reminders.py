@@ -269,7 +269,8 @@ def cmd_status(args: argparse.Namespace, keys: KeyStore) -> None:
                 ("sent", status.sent), ("gave up", f"{status.gave_up}  (not sent: call the "
                                          "patient)" if status.gave_up else 0),
                 ("cancelled", status.cancelled), ("due now", status.due_now),
-                ("waiting", f"email {status.waiting_email}, text {status.waiting_sms}"),
+                ("by channel", f"email {status.waiting_email}, text {status.waiting_sms} "
+                               "(queued or retrying)"),
                 ("next due", _when(status.next_due, zone)),
                 ("last sent", _when(status.last_sent_at, zone)),
                 ("last errors", "; ".join(status.last_errors) or "-")):
