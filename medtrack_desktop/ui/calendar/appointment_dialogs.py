@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
 
+MIN_WIDTH = 480  # the summary on one or two lines, not four
+
 
 def appointment_summary(item: CalendarAppointment, zone: ZoneInfo) -> str:
     """ "Calendar, Ada (MRN …) · Mon 09/13/2027 09:00 · Follow-up": which appointment."""
@@ -34,7 +36,8 @@ def appointment_summary(item: CalendarAppointment, zone: ZoneInfo) -> str:
 
 class MoveDialog(QDialog):
     """A new day, start and length for an appointment; with ``series`` (what moves: "4
-    appointments, Mon 27 Sep to Mon 18 Oct") a start and length for those, on their days."""
+    appointments of the series, Mon 27 Sep to Mon 18 Oct") a start and length for those,
+    each on its own day."""
 
     def __init__(self, item: CalendarAppointment, zone: ZoneInfo, *, series: str = "",
                  parent: QWidget | None = None) -> None:
@@ -63,6 +66,7 @@ class MoveDialog(QDialog):
             self.day.setEnabled(False)
             layout.addWidget(QLabel(f"Moves {series} to this start and length, each on its "
                                     "own day.", objectName="muted", wordWrap=True))
+        self.setMinimumWidth(MIN_WIDTH)
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.start.setFocus()
@@ -75,7 +79,8 @@ class MoveDialog(QDialog):
 
 class CancelDialog(QDialog):
     """Why the appointment is cancelled (the service requires a reason); with ``series``
-    (what is cancelled: "4 appointments, Mon 27 Sep to Mon 18 Oct") why those are."""
+    (what is cancelled: "4 appointments of the series, Mon 27 Sep to Mon 18 Oct") why those
+    are."""
 
     def __init__(self, item: CalendarAppointment, zone: ZoneInfo, *, series: str = "",
                  parent: QWidget | None = None) -> None:
@@ -96,8 +101,8 @@ class CancelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(appointment_summary(item, zone), wordWrap=True))
         if series:
-            layout.addWidget(QLabel(f"Cancels {series} of the series.", objectName="muted",
-                                    wordWrap=True))
+            layout.addWidget(QLabel(f"Cancels {series}.", objectName="muted", wordWrap=True))
+        self.setMinimumWidth(MIN_WIDTH)
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.reason.setFocus()

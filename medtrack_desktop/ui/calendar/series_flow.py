@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment
@@ -28,12 +29,7 @@ from medtrack_desktop.domain.scheduling.recurrence import (
     series_place,
 )
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
-from medtrack_desktop.ui.calendar.repeat_rules import (
-    booked_text,
-    day_text,
-    range_text,
-    span_text,
-)
+from medtrack_desktop.ui.calendar.repeat_rules import booked_text, day_text, range_text
 from medtrack_desktop.ui.calendar.series_question import SeriesQuestion
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller
@@ -43,6 +39,12 @@ if TYPE_CHECKING:
 
 ONLY_THIS = ("Only this appointment can go to another day or provider: the series keeps its "
              "days and its provider.")
+
+
+def of_the_series(starts: tuple[datetime, ...], zone: ZoneInfo) -> str:
+    """ "4 appointments of the series, Mon 27 Sep to Mon 18 Oct"."""
+    count = f"{len(starts)} appointment{'' if len(starts) == 1 else 's'}"
+    return f"{count} of the series, {range_text(starts, zone)}"
 
 
 class SeriesFlow:
@@ -87,8 +89,8 @@ class SeriesFlow:
             page.cancel_one(item)
             return
         starts = place.following if choice == "following" else place.to_come
-        what = span_text(starts, page.zone)
-        dialog = CancelDialog(item, page.zone, series=what, parent=page)
+        dialog = CancelDialog(item, page.zone, series=of_the_series(starts, page.zone),
+                              parent=page)
 
         def confirmed() -> None:
             question = (f"Cancel {len(starts)} appointments of {item.patient_name} "
@@ -148,7 +150,7 @@ class SeriesFlow:
                 self._change(item, choice, dropped[0], dropped[1], put_back=put_back)
             else:
                 starts = place.following if choice == "following" else place.to_come
-                dialog = MoveDialog(item, page.zone, series=span_text(starts, page.zone),
+                dialog = MoveDialog(item, page.zone, series=of_the_series(starts, page.zone),
                                     parent=page)
                 dialog.accepted.connect(lambda: self._change(
                     item, choice, dialog.starts_at(), dialog.minutes.value()))
