@@ -292,6 +292,7 @@ class CalendarPage(QWidget):
         self.book_button.setEnabled(view != "month")
         self.stack.setCurrentWidget(self.month if view == "month" else self.grid)
         self.setFocusProxy(self.stack.currentWidget())
+        self.stack.currentWidget().setFocus()  # the arrows move in the view just chosen
         self.shown = None
         self.reload()
 

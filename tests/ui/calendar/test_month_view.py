@@ -85,11 +85,10 @@ def test_the_month_shows_counts_and_enter_opens_the_day(
     saturday = month.cell(DAY + timedelta(days=5))
     assert saturday is not None and not saturday.open and saturday.count == 0
     assert not month.cell(date(2027, 8, 30)).in_month  # type: ignore[union-attr]
-    assert month.cursor == DAY
+    assert month.cursor == DAY and month.hasFocus()
     assert month.accessibleDescription().startswith("Monday 13 September 2027: 2 appointments")
     assert page.status.text().startswith("3 appointments in September")
 
-    month.setFocus()
     qtbot.keyClick(month, Qt.Key.Key_Right)
     qtbot.keyClick(month, Qt.Key.Key_Right)
     assert month.cursor == DAY + timedelta(days=2) and page.day == DAY + timedelta(days=2)
