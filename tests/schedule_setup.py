@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from demo_users import register_patient_today, sign_in
@@ -23,6 +23,7 @@ from medtrack_desktop.domain.scheduling.appointments import (
     book_appointment,
 )
 from medtrack_desktop.domain.scheduling.availability import add_weekly_session
+from medtrack_desktop.domain.scheduling.sessions import end_session, provider_template
 from medtrack_desktop.domain.scheduling.setup import (
     CategoryInput,
     add_facility,
@@ -32,6 +33,7 @@ from medtrack_desktop.domain.scheduling.setup import (
 from medtrack_desktop.ui.context import AppContext
 
 DAY = date(2027, 9, 13)  # a Monday well after the demo's own schedule
+NEW_HOURS = date(2027, 7, 1)  # the providers' hours here from that day on
 TIMEOUT = 10_000
 
 
@@ -81,12 +83,17 @@ def make_schedule(context: AppContext, *, patients: int = 4) -> Schedule:
         name="Cal urgent", default_minutes=15, color="#c0392b", allows_overbooking=True))
     sessions = {0: ((time(8), time(12)), (time(13), time(17))),
                 1: ((time(9), time(13)),), 2: ((time(13), time(18)),)}
+    # Dr Demo's demo hours end, as when a provider's hours change: a session never overlaps
+    # another of the same provider.
+    for held in perform(store, desk, provider_template, provider_id=doctors[2]).sessions:
+        perform(store, desk, end_session, session_id=held.id, version=held.version,
+                last_day=NEW_HOURS - timedelta(days=1))
     for index, windows in sessions.items():
         for weekday in range(5):
             for starts, ends in windows:
                 perform(store, desk, add_weekly_session, provider_id=doctors[index],
                         facility_id=facility, weekday=weekday, starts=starts, ends=ends,
-                        valid_from=date(2027, 1, 1))
+                        valid_from=NEW_HOURS)
     names = ("Ada", "Ben", "Cleo", "Dov", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai",
              "Lea", "Max", "Noa", "Oli", "Pia")
     people = [register_patient_today(store, last_name=f"Calendar{name}", first_name=name)

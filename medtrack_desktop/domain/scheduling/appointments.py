@@ -301,15 +301,20 @@ def move_appointment(session: Session, actor: Actor, *, appointment_id: uuid.UUI
 
 
 def set_status(session: Session, actor: Actor, *, appointment_id: uuid.UUID, version: int,
-               status: str, cancel_reason: str = "", now: datetime | None = None
-               ) -> AppointmentEntry:
-    """Move an appointment along its flow (``NEXT_STATUSES``); cancelling needs a reason."""
+               status: str, cancel_reason: str = "", room_id: uuid.UUID | None = None,
+               now: datetime | None = None) -> AppointmentEntry:
+    """Move an appointment along its flow (``NEXT_STATUSES``); cancelling needs a reason.
+    Going in room may name the room (one of the visit's facility, in use, and not held by
+    another visit in room at the moment)."""
     require(actor, "schedule.write")
     row = _live_appointment(session, actor, appointment_id, version)
     if status not in NEXT_STATUSES.get(row.status, ()):
         raise AppointmentInvalid({"status": f"A {row.status.replace('_', ' ')} appointment "
                                             f"cannot become {status.replace('_', ' ')}."})
     errors: dict[str, str] = {}
+    if room_id is not None:
+        _room_now(session, actor, row, status, room_id)
+        row.room_id = room_id
     if status == "cancelled":
         reason = clean_text(cancel_reason, "Reason", _CANCEL_MAX, errors, "cancel_reason")
         if reason is None and not errors:
@@ -325,6 +330,26 @@ def set_status(session: Session, actor: Actor, *, appointment_id: uuid.UUID, ver
     _audit(session, actor, f"appointment.{status}", row,
            changes={"status": {"old": old, "new": status}})
     return appointment_entry(row)
+
+
+def _room_now(session: Session, actor: Actor, row: Appointment, status: str,
+              room_id: uuid.UUID) -> None:
+    """``AppointmentInvalid`` under ``room`` unless ``room_id`` may take the visit now."""
+    room = _clinic_row(session, actor, Room, room_id)
+    if status != "in_room":
+        message = "Room: a room is chosen when the patient goes in."
+    elif room is None or not room.is_active or room.facility_id != row.facility_id:
+        message = "Room: choose a room of the visit's facility."
+    else:
+        holder = session.scalars(select(Appointment).where(
+            Appointment.room_id == room_id, Appointment.status == "in_room",
+            Appointment.deleted_at.is_(None), Appointment.id != row.id)).first()
+        if holder is None:
+            return
+        zone = ZoneInfo(actor.seat.clinic_timezone)
+        message = (f"Room: {room.name} is taken by the {holder.starts_at.astimezone(zone):%H:%M}"
+                   " visit; complete that one first or choose another room.")
+    raise AppointmentInvalid({"room": message})
 
 
 def appointments_between(session: Session, actor: Actor, *, starts: datetime, ends: datetime,

@@ -26,6 +26,7 @@ from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.domain.scheduling.appointments import (
     AppointmentEntry,
     AppointmentInvalid,
+    appointment_entry,
     set_status,
 )
 from medtrack_desktop.domain.scheduling.models import (
@@ -70,8 +71,8 @@ def check_in(session: Session, actor: Actor, *, appointment_id: uuid.UUID, versi
         errors |= invalid.errors
     if errors:
         raise AppointmentInvalid(errors)
-    entry = set_status(session, actor, appointment_id=appointment_id, version=version,
-                       status="arrived", now=now)
+    set_status(session, actor, appointment_id=appointment_id, version=version,
+               status="arrived", now=now)
     row = session.get_one(Appointment, appointment_id)
     row.demographics_confirmed = row.insurance_confirmed = True
     row.copay_collected = amount
@@ -80,7 +81,7 @@ def check_in(session: Session, actor: Actor, *, appointment_id: uuid.UUID, versi
                  resource_type="appointment", resource_id=str(row.id),
                  patient_id=row.patient_id,
                  changes={"copay": None if amount is None else str(amount)})
-    return entry
+    return appointment_entry(row)  # as it is now (the confirmations made a version more)
 
 
 class FlowRow(NamedTuple):
@@ -92,9 +93,12 @@ class FlowRow(NamedTuple):
     patient_id: uuid.UUID
     patient_name: str
     mrn: str
+    provider_id: uuid.UUID
     provider_name: str
+    facility_id: uuid.UUID
     category: str
     color: str
+    room_id: uuid.UUID | None
     room: str
     status: str
     since: datetime | None  # when it reached its status (arrived, in room …)
@@ -116,7 +120,8 @@ def flow_board(session: Session, actor: Actor, *, day: date | None = None,
     provider = aliased(User)
     rows = session.execute(
         select(Appointment.id, Appointment.version, Appointment.starts_at,
-               Appointment.patient_id, Appointment.status, Patient.last_name,
+               Appointment.patient_id, Appointment.status, Appointment.provider_id,
+               Appointment.facility_id, Appointment.room_id, Patient.last_name,
                Patient.first_name, Patient.mrn, provider.first_name.label("p_first"),
                provider.last_name.label("p_last"), AppointmentCategory.name,
                AppointmentCategory.color, Room.name.label("room"))
@@ -138,7 +143,8 @@ def flow_board(session: Session, actor: Actor, *, day: date | None = None,
     return [FlowRow(
         appointment_id=row.id, version=row.version, starts_at=row.starts_at,
         patient_id=row.patient_id, patient_name=f"{row.last_name}, {row.first_name}",
-        mrn=row.mrn, provider_name=f"{row.p_first} {row.p_last}", category=row.name,
-        color=row.color, room=row.room or "", status=row.status,
+        mrn=row.mrn, provider_id=row.provider_id, provider_name=f"{row.p_first} {row.p_last}",
+        facility_id=row.facility_id, category=row.name, color=row.color, room_id=row.room_id,
+        room=row.room or "", status=row.status,
         since=latest.get(row.id)) for row in rows]
 

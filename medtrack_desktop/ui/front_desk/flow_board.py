@@ -13,8 +13,8 @@ are for today only, a day to come can only be cancelled from here.
 Keys (while the board has the focus): Alt+Left / Alt+Right the previous / next day, Ctrl+T
 today, Alt+P the provider, Alt+S what is shown; on the table Enter (or a double click) checks
 the selected patient in (or opens the visit's actions when it is past that), Ctrl+I checks in,
-R in room, D completed, N no-show, Delete cancel, O open the chart (or the record), the menu key
-or a right click the visit's actions.
+R in room (asks which room), D completed, N no-show, Delete cancel, O open the chart (or the
+record), the menu key or a right click the visit's actions.
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ from medtrack_desktop.domain.scheduling.appointments import (
     AppointmentNotFound,
     set_status,
 )
-from medtrack_desktop.domain.scheduling.calendar import STATUS_TEXT
+from medtrack_desktop.domain.scheduling.calendar import STATUS_TEXT, RoomChoice, calendar_setup
 from medtrack_desktop.domain.scheduling.front_desk import FlowRow, flow_board
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.check_in_dialog import CheckInDialog
+from medtrack_desktop.ui.front_desk.room_dialog import RoomDialog
 from medtrack_desktop.ui.models.flow_board import DONE, HERE, TO_COME, FlowModel, counts_text
 from medtrack_desktop.ui.patients.common import PatientPick
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
@@ -236,7 +237,8 @@ class FlowBoard(QWidget):
                                                        self.check_in)
             for status, text, keys in STATUS_ACTIONS:
                 self.row_actions[status] = self._action(
-                    text, keys, lambda s=status: self.change_status(s), on_table=True)
+                    text, keys, (self.choose_room if status == "in_room"
+                                 else lambda s=status: self.change_status(s)), on_table=True)
             self.row_actions["cancelled"] = self._action(
                 "&Cancel visit\u2026", ("Delete",), self.cancel_selected, on_table=True)
         if self.can_open:
@@ -308,12 +310,14 @@ class FlowBoard(QWidget):
     def _fill_providers(self, rows: list[FlowRow]) -> None:
         """The providers with visits that day (the one chosen stays, even with none)."""
         chosen = self.provider.currentData()
-        names = sorted({row.provider_name for row in rows} | ({chosen} if chosen else set()))
+        names = {str(row.provider_id): row.provider_name for row in rows}
+        if chosen is not None and chosen not in names:
+            names[chosen] = self.provider.currentText()
         self.provider.blockSignals(True)
         self.provider.clear()
         self.provider.addItem("All providers", None)
-        for name in names:
-            self.provider.addItem(name, name)
+        for provider_id, name in sorted(names.items(), key=lambda item: item[1]):
+            self.provider.addItem(name, provider_id)  # data: the id's text (QVariant-safe)
         self.provider.setCurrentIndex(max(0, self.provider.findData(chosen)) if chosen else 0)
         self.provider.blockSignals(False)
 
@@ -334,7 +338,8 @@ class FlowBoard(QWidget):
     def visible_rows(self) -> list[FlowRow]:
         """The rows of the provider chosen (every status): what the counts are of."""
         provider = self.provider.currentData()
-        return [row for row in self.rows if provider is None or row.provider_name == provider]
+        return [row for row in self.rows
+                if provider is None or str(row.provider_id) == provider]
 
     def _show_rows(self) -> None:
         """Fill the table with the rows the filters let through, keeping the selected visit
@@ -448,6 +453,7 @@ class FlowBoard(QWidget):
     def _closed(self, dialog: Any) -> None:
         if self.dialog is dialog:
             self.dialog = None
+            self.window().activateWindow()  # back to the board, to go on by keyboard
             self.table.setFocus()
 
     def _done_changing(self, _result: object = None) -> None:
@@ -479,14 +485,65 @@ class FlowBoard(QWidget):
         dialog.sig_stale.connect(self.reload)
         self._open(dialog)
 
-    def change_status(self, status: str, reason: str = "") -> None:
-        row = self.selected()
+    def _may_become(self, row: FlowRow | None, status: str) -> bool:
         if row is None or self.changing:
-            return
+            return False
         if status not in self.allowed(row):
             self._say(f"A visit {STATUS_TEXT.get(row.status, row.status).lower()} cannot "
                       f"become {STATUS_TEXT.get(status, status).lower()} from here.")
+            return False
+        return True
+
+    def choose_room(self) -> None:
+        """In room: which room, of the visit's facility (read fresh: rooms change), in a
+        dialog that stays open until the room is taken or the user gives up."""
+        row = self.selected()
+        if not self._may_become(row, "in_room"):
             return
+        assert row is not None
+        self.changing = True
+        self._calls.start(
+            "schedule.setup", calendar_setup,
+            on_done=lambda setup: self._room_dialog(row, [
+                room for room in setup.rooms if room.facility_id == row.facility_id]),
+            on_failed=lambda error: self._refused(error, doing="read the rooms"))
+
+    def _room_dialog(self, row: FlowRow, rooms: list[RoomChoice]) -> None:
+        self.changing = False
+        if not rooms:
+            self.change_status("in_room")
+            return
+        starts = row.starts_at.astimezone(self.zone)
+        dialog = RoomDialog(f"{row.patient_name} (MRN {row.mrn}) \u00b7 {starts:%H:%M} \u00b7 "
+                            f"{row.provider_name}", rooms, row.room_id, parent=self)
+
+        def chosen() -> None:
+            self.changing = True
+            dialog.errors.clear()
+            self._calls.start(
+                "schedule.status", set_status,
+                on_done=lambda result: (dialog.done(1), self._done_changing(result)),
+                on_failed=lambda error: self._room_refused(dialog, error),
+                appointment_id=row.appointment_id, version=row.version, status="in_room",
+                room_id=dialog.room_id(), now=self._now())
+
+        dialog.buttons_accepted.connect(chosen)
+        self._open(dialog)
+
+    def _room_refused(self, dialog: RoomDialog, error: Exception) -> None:
+        fields = invalid_fields(error)
+        if "room" in fields:
+            self.changing = False
+            dialog.errors.show(fields)
+            return
+        dialog.done(0)
+        self._refused(error, doing="show the patient in")
+
+    def change_status(self, status: str, reason: str = "") -> None:
+        row = self.selected()
+        if not self._may_become(row, status):
+            return
+        assert row is not None
         if status == "no_show" and not self._confirm(
                 self, "No-show", f"Mark {row.patient_name} "
                 f"({row.starts_at.astimezone(self.zone):%H:%M}) as a no-show? It cannot be "

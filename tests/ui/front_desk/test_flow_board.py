@@ -35,6 +35,7 @@ from medtrack_desktop.ui.front_desk.check_in_dialog import CheckInDialog
 from medtrack_desktop.ui.front_desk.flow_board import FlowBoard
 from medtrack_desktop.ui.front_desk.module import FRONT_DESK
 from medtrack_desktop.ui.front_desk.page import FrontDeskPage
+from medtrack_desktop.ui.front_desk.room_dialog import RoomDialog
 from medtrack_desktop.ui.modules import ALL_MODULES, modules_for
 from medtrack_desktop.ui.shell.main_window import MainWindow
 from medtrack_desktop.ui.workspace import Workspace
@@ -83,6 +84,17 @@ def _changed(qtbot: QtBot, context: AppContext, board: FlowBoard) -> None:
     """Wait for a command, the announce of the change and the board's read after it."""
     settle(qtbot, context)
     qtbot.waitUntil(lambda: not board.loading and not board.changing, timeout=TIMEOUT)
+
+
+def _in_room(qtbot: QtBot, context: AppContext, board: FlowBoard, room: str) -> None:
+    """R on the selected visit, then ``room`` chosen in the dialog by keyboard and Enter."""
+    _key(qtbot, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: isinstance(board.dialog, RoomDialog), timeout=TIMEOUT)
+    dialog = board.dialog
+    assert QApplication.focusWidget() is dialog.room
+    while dialog.room.currentText() != room:
+        _key(qtbot, Qt.Key.Key_Down)
+    _key(qtbot, Qt.Key.Key_Return)
 
 
 def _key(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
@@ -146,7 +158,7 @@ def test_the_board_lists_the_days_visits_in_order_with_counts(
     assert board.heading.text() == "Monday, September 13, 2027 \u2014 today"
     assert board.selected() is not None and board.selected().appointment_id == early.id
 
-    board.provider.setCurrentIndex(board.provider.findData("Harper Quinn"))
+    board.provider.setCurrentIndex(board.provider.findData(str(schedule.providers[0])))
     assert [row.appointment_id for row in board.model.rows] == [middle.id, late.id, gone.id]
     assert board.counts.text().startswith("2 booked \u00b7 2 to come")
     board.show_box.setCurrentIndex(board.show_box.findText("Done"))
@@ -331,9 +343,10 @@ def test_waiting_minutes_move_on_without_reading_and_a_long_wait_is_marked(
     assert _board_reads(context) == reads, "the tick must not read the database"
 
     board.table.setFocus()
-    _key(qtbot, Qt.Key.Key_R)
+    _in_room(qtbot, context, board, "Cal room 2")
     _changed(qtbot, context, board)
-    assert _row(context, visit.id).status == "in_room"
+    assert (_row(context, visit.id).status, _row(context, visit.id).room_id) == (
+        "in_room", schedule.rooms[1])
     assert _cells(board, waiting) == ["in room 0 min"]
     assert "0 waiting \u00b7 1 in room" in board.counts.text()
 
@@ -355,6 +368,34 @@ def test_the_board_reads_again_each_minute_while_shown_and_only_then(
     assert _board_reads(context) == reads, "a hidden board is not read"
     page.show()  # coming back reads it
     qtbot.waitUntil(lambda: _board_reads(context) == reads + 1, timeout=TIMEOUT)
+
+
+def test_a_room_another_patient_is_in_is_refused_at_the_field(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: FrontDeskPage,
+) -> None:
+    board = page.board
+    first = schedule.book(context, 9)
+    second = schedule.book(context, 9, 30, patient=1, provider=1)
+    first, second = (perform(context.store, schedule.desk, check_in, appointment_id=visit.id,
+                             version=visit.version, demographics_confirmed=True,
+                             insurance_confirmed=True) for visit in (first, second))
+    perform(context.store, schedule.desk, set_status, appointment_id=first.id,
+            version=first.version, status="in_room", room_id=schedule.rooms[0])
+    board.reload()
+    _reloaded(qtbot, board)
+    board.select(second.id)
+    board.table.setFocus()
+    _in_room(qtbot, context, board, "Cal room 1")
+    dialog = board.dialog
+    qtbot.waitUntil(lambda: "room" in dialog.errors.shown(), timeout=TIMEOUT)
+    assert "taken by the 09:00 visit" in dialog.errors.shown()["room"]
+    assert dialog.isVisible() and _row(context, second.id).status == "arrived"
+    _key(qtbot, Qt.Key.Key_Down)  # another room, and Enter again
+    _key(qtbot, Qt.Key.Key_Return)
+    _changed(qtbot, context, board)
+    assert (_row(context, second.id).status, _row(context, second.id).room_id) == (
+        "in_room", schedule.rooms[1])
+    assert board.dialog is None
 
 
 def test_in_room_completed_and_no_show_by_keys(
@@ -408,9 +449,10 @@ def test_rooming_then_completing_and_cancelling_with_a_reason(
     board.reload()
     _reloaded(qtbot, board)
     board.setFocus()
-    _key(qtbot, Qt.Key.Key_R)
+    _in_room(qtbot, context, board, "Cal room 1")
     _changed(qtbot, context, board)
     assert _row(context, here.id).status == "in_room"
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is board.table, timeout=TIMEOUT)
     _key(qtbot, Qt.Key.Key_Return)  # past check-in: Enter opens the visit's actions
     assert board.menu is not None and board.menu.isVisible()
     _close_menu(qtbot, board)
