@@ -75,8 +75,7 @@ class PatientsPage(QWidget):
         layout.addLayout(title_row)
         self._context, self._actor, self._workspace = context, actor, workspace
         self.dialog: QDialog | None = None  # the last dialog opened (tests answer it)
-        workspace.sig_patient_changed.connect(
-            lambda patient: self.labels.setEnabled(patient is not None))
+        workspace.sig_patient_changed.connect(self._patient_changed)
 
         self.search = SearchPanel(context=context, actor=actor, workspace=workspace)
         self.list = PatientList(context=context, actor=actor, workspace=workspace)
@@ -95,6 +94,12 @@ class PatientsPage(QWidget):
         find = QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._tab_shown(self.tabs.currentIndex())
+
+    def _patient_changed(self, patient: object) -> None:
+        """A record opened anywhere (the flow board, the calendar …) is the Record tab's."""
+        self.labels.setEnabled(patient is not None)
+        if patient is not None:
+            self.tabs.setCurrentWidget(self.summary)
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a tab (``&`` marks its Alt key); returns its index."""

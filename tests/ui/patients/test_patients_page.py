@@ -14,6 +14,7 @@ from ui_support import make_workspace, settle
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.paths import resource
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext
@@ -118,6 +119,19 @@ def test_a_patient_opened_from_the_page_is_announced(
         qtbot.keyClick(page.search.view.query, Qt.Key.Key_Return)
     assert opened.args[0].last_name == "Zhang"
     assert page.tabs.currentWidget() is page.summary, "the record comes forward"
+    qtbot.waitUntil(lambda: page.summary.record is not None, timeout=10_000)
+    assert page.summary.view.name.text().startswith("Zhang, ")
+
+
+def test_a_patient_opened_elsewhere_brings_the_record_forward(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    page = shown_page(qtbot, context, sign_in(context.store, "frontdesk"))
+    page.tabs.setCurrentWidget(page.list.view)
+    with context.store.read_session() as session:
+        zhang = session.scalars(select(Patient.id).where(Patient.last_name == "Zhang")).first()
+    page._workspace.open_patient(zhang)  # as the flow board's "Open record" does
+    qtbot.waitUntil(lambda: page.tabs.currentWidget() is page.summary, timeout=10_000)
     qtbot.waitUntil(lambda: page.summary.record is not None, timeout=10_000)
     assert page.summary.view.name.text().startswith("Zhang, ")
 
