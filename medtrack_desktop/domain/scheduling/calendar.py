@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, or_, select
@@ -159,25 +160,82 @@ def _named_appointments(session: Session, actor: Actor, *, starts: datetime, end
         for last, first, mrn, category, color, series_id in (row[width:],)]
 
 
+class MonthAppointment(NamedTuple):
+    """An appointment as a month cell lists it (a tuple: a month of twenty providers holds
+    some thousands)."""
+
+    starts_at: datetime
+    status: str
+    surname: str
+    color: str
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    """Days ``first_day``..``last_day`` of some providers as a month view shows them: each
+    one's bookable time, and the appointments (not cancelled) by start, lightly."""
+
+    first_day: date
+    last_day: date
+    windows: dict[uuid.UUID, tuple[Window, ...]]
+    appointments: tuple[MonthAppointment, ...]
+
+
+def _checked_range(actor: Actor, first_day: date, last_day: date) -> ZoneInfo:
+    require(actor, "schedule.read")
+    if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
+        raise ValueError(f"A calendar shows 1 to {MAX_RANGE_DAYS} days at a time.")
+    return ZoneInfo(actor.seat.clinic_timezone)
+
+
+def _windows_of(session: Session, provider_ids: list[uuid.UUID], first_day: date,
+                last_day: date, zone: ZoneInfo) -> dict[uuid.UUID, tuple[Window, ...]]:
+    return {provider_id: tuple(found) for provider_id, found in availability_of(
+        session, provider_ids=provider_ids, first_day=first_day, last_day=last_day,
+        zone=zone).items()}
+
+
+def _audit_read(session: Session, actor: Actor, reason: str, first_day: date, last_day: date,
+                providers: int, results: int) -> None:
+    trail.record(session, seat=actor.seat, actor=actor, action="schedule.read",
+                 resource_type="appointment", reason=reason,
+                 changes={"from": first_day.isoformat(), "to": last_day.isoformat(),
+                          "providers": providers, "results": results})
+
+
+def calendar_month(session: Session, actor: Actor, *, first_day: date, last_day: date,
+                   provider_ids: list[uuid.UUID]) -> MonthRange:
+    """What a month view of ``provider_ids`` shows: only each appointment's start, status,
+    surname and colour (a month of all providers: a fifth of ``calendar_range``'s work)."""
+    zone = _checked_range(actor, first_day, last_day)
+    starts, ends = _day_bounds(first_day, last_day, zone)
+    rows = session.execute(
+        select(Appointment.starts_at, Appointment.status, Patient.last_name,
+               AppointmentCategory.color)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(AppointmentCategory, AppointmentCategory.id == Appointment.category_id)
+        .where(Appointment.clinic_id == actor.seat.clinic_id, Appointment.deleted_at.is_(None),
+               Appointment.starts_at >= starts, Appointment.starts_at < ends,
+               Appointment.provider_id.in_(provider_ids), Appointment.status != "cancelled")
+        .order_by(Appointment.starts_at, Appointment.id)).all()
+    shown = tuple(MonthAppointment(*row) for row in rows)
+    _audit_read(session, actor, "calendar month", first_day, last_day, len(provider_ids),
+                len(shown))
+    return MonthRange(first_day, last_day,
+                      _windows_of(session, provider_ids, first_day, last_day, zone), shown)
+
+
 def calendar_range(session: Session, actor: Actor, *, first_day: date, last_day: date,
                    provider_ids: list[uuid.UUID], include_cancelled: bool = False
                    ) -> CalendarRange:
     """What a day or week view of ``provider_ids`` shows (see module doc); cancelled
     appointments only when asked for (they free their time for someone else)."""
-    require(actor, "schedule.read")
-    if last_day < first_day or (last_day - first_day).days >= MAX_RANGE_DAYS:
-        raise ValueError(f"A calendar shows 1 to {MAX_RANGE_DAYS} days at a time.")
-    zone = ZoneInfo(actor.seat.clinic_timezone)
-    windows = {provider_id: tuple(found) for provider_id, found in availability_of(
-        session, provider_ids=provider_ids, first_day=first_day, last_day=last_day,
-        zone=zone).items()}
+    zone = _checked_range(actor, first_day, last_day)
+    windows = _windows_of(session, provider_ids, first_day, last_day, zone)
     starts, ends = _day_bounds(first_day, last_day, zone)
     shown = _named_appointments(session, actor, starts=starts, ends=ends,
                                 provider_ids=provider_ids, include_cancelled=include_cancelled)
-    trail.record(session, seat=actor.seat, actor=actor, action="schedule.read",
-                 resource_type="appointment", reason="calendar",
-                 changes={"from": first_day.isoformat(), "to": last_day.isoformat(),
-                          "providers": len(provider_ids), "results": len(shown)})
+    _audit_read(session, actor, "calendar", first_day, last_day, len(provider_ids), len(shown))
     return CalendarRange(first_day, last_day, windows, tuple(shown))
 
 

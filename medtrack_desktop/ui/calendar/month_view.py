@@ -31,7 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from medtrack_desktop.domain.scheduling.calendar import CalendarRange
+from medtrack_desktop.domain.scheduling.calendar import MonthRange
 from medtrack_desktop.ui.calendar.grid import (
     CLOSED,
     CURSOR,
@@ -84,8 +84,8 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def month_days(shown: CalendarRange, *, month: date, zone: ZoneInfo) -> list[MonthDay]:
-    """The cells of ``month``'s view from a calendar read of its six weeks (appointments by
+def month_days(shown: MonthRange, *, month: date, zone: ZoneInfo) -> list[MonthDay]:
+    """The cells of ``month``'s view from the month read of its six weeks (appointments by
     start: each day's are counted by walking its bounds, only the first few are kept —
     a month of twenty providers holds some thousands)."""
     first, last = month_range(month)
@@ -96,7 +96,7 @@ def month_days(shown: CalendarRange, *, month: date, zone: ZoneInfo) -> list[Mon
     lines: list[list[MonthLine]] = [[] for _day in days]
     index = 0
     for item in shown.appointments:
-        starts = item.entry.starts_at
+        starts = item.starts_at
         while index < len(days) and starts >= ends[index]:
             index += 1
         if index == len(days):
@@ -105,8 +105,8 @@ def month_days(shown: CalendarRange, *, month: date, zone: ZoneInfo) -> list[Mon
         if counts[index] <= LISTED:
             local = starts.astimezone(zone)
             lines[index].append(MonthLine(
-                f"{local.hour:02d}:{local.minute:02d}", item.patient_name.split(",", 1)[0],
-                item.color, item.entry.status in FADED))
+                f"{local.hour:02d}:{local.minute:02d}", item.surname, item.color,
+                item.status in FADED))
     open_days: set[date] = set()
     for windows in shown.windows.values():
         for window in windows:

@@ -54,6 +54,8 @@ from medtrack_desktop.domain.scheduling.calendar import (
     CalendarAppointment,
     CalendarRange,
     CalendarSetup,
+    MonthRange,
+    calendar_month,
     calendar_range,
     calendar_setup,
 )
@@ -108,7 +110,7 @@ class CalendarPage(QWidget):
         self.series = SeriesFlow(self, context, actor)
         self.can_write = actor.can("schedule.write")
         self.setup: CalendarSetup | None = None
-        self.shown: CalendarRange | None = None
+        self.shown: CalendarRange | MonthRange | None = None
         self.day: date = self.now().date()
         self.view = "day"
         self.dialog: Any = None
@@ -355,7 +357,8 @@ class CalendarPage(QWidget):
         number = self._loads
         self.loading = True
         self.status.setText("Loading\u2026")
-        self._calls.start("schedule.range", calendar_range,
+        read = calendar_month if self.view == "month" else calendar_range
+        self._calls.start("schedule.range", read,
                           on_done=lambda shown: self._loaded(number, shown),
                           on_failed=self._failed_load, first_day=first, last_day=last,
                           provider_ids=self.provider_ids())
@@ -365,10 +368,10 @@ class CalendarPage(QWidget):
         self.status.setText("")
         self.say(error_text(error, doing="read the schedule"))
 
-    def _loaded(self, number: int, shown: CalendarRange) -> None:
+    def _loaded(self, number: int, shown: CalendarRange | MonthRange) -> None:
         if number != self._loads or self.setup is None:
             return
-        if self.view == "month":
+        if isinstance(shown, MonthRange):
             self._month_loaded(shown)
             return
         names = {p.id: p.name for p in self.setup.providers}
@@ -399,7 +402,7 @@ class CalendarPage(QWidget):
         self.status.setText(f"{count_text(count)}{hint}")
         self.loading = False
 
-    def _month_loaded(self, shown: CalendarRange) -> None:
+    def _month_loaded(self, shown: MonthRange) -> None:
         days = month_days(shown, month=self.day, zone=self.zone)
         self.month.set_content(days, cursor=self.day, today=self.now().date())
         self.shown = shown

@@ -15,6 +15,7 @@ from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.scheduling.appointments import book_appointment, set_status
 from medtrack_desktop.domain.scheduling.calendar import (
+    calendar_month,
     calendar_range,
     calendar_setup,
     day_schedule,
@@ -67,6 +68,35 @@ def test_a_range_names_the_patients_shades_the_sessions_and_is_read_once(
     assert "Cough" not in str(reads[0].changes)
     with pytest.raises(ValueError, match="1 to 42 days"):
         perform(clinic.store, nurse, calendar_range, first_day=MONDAY,
+                last_day=MONDAY + timedelta(days=42), provider_ids=[clinic.drlee])
+
+
+def test_a_month_read_is_light_leaves_out_the_cancelled_and_is_audited(
+    clinic: ScheduleClinic,
+) -> None:
+    later = MONDAY + timedelta(days=9)
+    for day, hour, patient in ((later, 11, 1), (MONDAY, 9, 0), (MONDAY, 10, 1)):
+        perform(clinic.store, clinic.desk, book_appointment,
+                booking=clinic.booking(local(day, hour), patient=patient))
+    gone = perform(clinic.store, clinic.desk, book_appointment,
+                   booking=clinic.booking(local(MONDAY, 11), patient=2))
+    perform(clinic.store, clinic.desk, set_status, appointment_id=gone.id, version=gone.version,
+            status="cancelled", cancel_reason="Called")
+    nurse = sign_in(clinic.store, "nurse")
+    month = perform(clinic.store, nurse, calendar_month, first_day=MONDAY,
+                    last_day=MONDAY + timedelta(days=41), provider_ids=[clinic.drlee])
+    full = perform(clinic.store, nurse, calendar_range, first_day=MONDAY,
+                   last_day=MONDAY + timedelta(days=41), provider_ids=[clinic.drlee])
+    assert [(a.starts_at, a.status, a.surname, a.color) for a in month.appointments] == [
+        (a.entry.starts_at, a.entry.status, a.patient_name.split(",")[0], a.color)
+        for a in full.appointments]
+    assert [a.starts_at for a in month.appointments] == [
+        local(MONDAY, 9), local(MONDAY, 10), local(later, 11)]
+    assert month.windows == full.windows
+    (read,) = [e for e in _audit(clinic, "schedule.read") if e.reason == "calendar month"]
+    assert read.changes["results"] == 3
+    with pytest.raises(ValueError, match="1 to 42 days"):
+        perform(clinic.store, nurse, calendar_month, first_day=MONDAY,
                 last_day=MONDAY + timedelta(days=42), provider_ids=[clinic.drlee])
 
 

@@ -4,7 +4,6 @@ the cursor day, Enter (or a double-click) opens the day, Alt+Left/Right a month.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +13,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from schedule_setup import DAY, TIMEOUT, Schedule
 
-from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry
-from medtrack_desktop.domain.scheduling.calendar import CalendarAppointment, CalendarRange
+from medtrack_desktop.domain.scheduling.calendar import MonthAppointment, MonthRange
 from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.calendar.month_view import (
     LISTED,
@@ -40,12 +38,9 @@ def test_month_helpers() -> None:
     assert add_months(date(2027, 1, 15), -2) == date(2026, 11, 15)
 
 
-def _appointment(starts: datetime, number: int) -> CalendarAppointment:
-    ids = uuid.uuid4()
-    entry = AppointmentEntry(ids, 1, ids, ids, None, ids, ids, starts.astimezone(UTC),
-                             (starts + timedelta(minutes=10)).astimezone(UTC), "scheduled",
-                             False, "", None)
-    return CalendarAppointment(entry, f"Patient{number:02d}, Pat", "1", "Visit", "#4a7fb5")
+def _appointment(starts: datetime, number: int) -> MonthAppointment:
+    return MonthAppointment(starts.astimezone(UTC), "scheduled", f"Patient{number:02d}",
+                            "#4a7fb5")
 
 
 def test_a_busy_day_is_counted_whole_and_lists_its_first() -> None:
@@ -54,7 +49,7 @@ def test_a_busy_day_is_counted_whole_and_lists_its_first() -> None:
     busy = [_appointment(datetime.combine(DAY, time(8), zone) + timedelta(minutes=10 * n), n)
             for n in range(25)]
     late = _appointment(datetime.combine(DAY, time(23, 50), zone), 99)  # 04:50 UTC next day
-    shown = CalendarRange(first, last, {}, (*busy, late))
+    shown = MonthRange(first, last, {}, (*busy, late))
     cells = {cell.day: cell for cell in month_days(shown, month=DAY, zone=zone)}
     assert (cells[DAY].count, len(cells[DAY].lines)) == (26, LISTED)
     assert cells[DAY].lines[1] == MonthLine("08:10", "Patient01", "#4a7fb5", False)
