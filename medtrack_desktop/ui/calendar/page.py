@@ -46,6 +46,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.domain.scheduling.appointments import (
     NEXT_STATUSES,
+    AppointmentEntry,
     SlotTaken,
     move_appointment,
     set_status,
@@ -81,6 +82,7 @@ from medtrack_desktop.ui.calendar.month_view import (
 from medtrack_desktop.ui.calendar.repeat_rules import booked_text
 from medtrack_desktop.ui.calendar.series_flow import SeriesFlow
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.front_desk.waitlist_offer import offer_waitlist
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -589,10 +591,16 @@ class CalendarPage(QWidget):
                      f"{status.replace('_', ' ')}.")
             return
         self._calls.start(
-            "schedule.status", set_status, on_done=lambda _entry: self.done_changing(),
+            "schedule.status", set_status, on_done=lambda done: self._status_changed(done),
             on_failed=lambda error: self.say(self.refusal(error, doing="change the status")),
             appointment_id=entry.id, version=entry.version, status=status,
             cancel_reason=reason)
+
+    def _status_changed(self, entry: AppointmentEntry) -> None:
+        """After a change of status; a slot cancelled is offered to the waitlist."""
+        self.done_changing()
+        if entry.status == "cancelled":
+            offer_waitlist(self, self._context, self._actor, self._workspace, entry.id)
 
     def cancel_selected(self) -> None:
         block = self.grid.selected

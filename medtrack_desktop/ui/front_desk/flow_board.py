@@ -43,6 +43,7 @@ from medtrack_desktop.domain.patients.access import PatientHeader
 from medtrack_desktop.domain.patients.registry import StaleRecord
 from medtrack_desktop.domain.scheduling.appointments import (
     NEXT_STATUSES,
+    AppointmentEntry,
     AppointmentNotFound,
     set_status,
 )
@@ -52,6 +53,7 @@ from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.check_in_dialog import CheckInDialog
 from medtrack_desktop.ui.front_desk.room_dialog import RoomDialog
+from medtrack_desktop.ui.front_desk.waitlist_offer import offer_waitlist
 from medtrack_desktop.ui.models.flow_board import DONE, HERE, TO_COME, FlowModel, counts_text
 from medtrack_desktop.ui.patients.common import PatientPick
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
@@ -552,10 +554,16 @@ class FlowBoard(QWidget):
         self.changing = True
         self._update_actions()
         self._calls.start(
-            "schedule.status", set_status, on_done=self._done_changing,
+            "schedule.status", set_status, on_done=self._status_changed,
             on_failed=lambda error: self._refused(error, doing="change the status"),
             appointment_id=row.appointment_id, version=row.version, status=status,
             cancel_reason=reason, now=self._now())
+
+    def _status_changed(self, entry: AppointmentEntry) -> None:
+        """After a change of status; a slot cancelled is offered to the waitlist."""
+        self._done_changing(entry)
+        if entry.status == "cancelled":
+            offer_waitlist(self, self._context, self._actor, self._workspace, entry.id)
 
     def cancel_selected(self) -> None:
         row = self.selected()

@@ -16,10 +16,13 @@ from schedule_setup import DAY, TIMEOUT, Schedule
 from sqlalchemy import select
 from ui_support import make_workspace
 
-from medtrack_desktop.domain.scheduling.models import Appointment
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.scheduling.models import Appointment, WaitlistEntry
+from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.front_desk.waitlist_offer import WaitlistOfferDialog
 
 
 def _row(context: AppContext, appointment_id: object) -> Appointment:
@@ -307,6 +310,36 @@ def test_cancelling_asks_a_reason_and_a_confirmation(
     assert page.grid.block_by_id(visit.id) is None  # its time is free again
     row = _row(context, visit.id)
     assert (row.status, row.cancel_reason) == ("cancelled", "Patient called, feeling better")
+
+
+def test_a_cancelled_slot_is_offered_to_the_waitlist_and_booked_by_keyboard(
+    qtbot: QtBot, context: AppContext, schedule: Schedule, page: CalendarPage,
+) -> None:
+    visit = schedule.book(context, 9)
+    waiting = perform(context.store, schedule.desk, add_to_waitlist,
+                      patient_id=schedule.patients[2], earliest_day=DAY, latest_day=DAY,
+                      provider_id=schedule.providers[0])
+    page.reload()
+    reloaded(qtbot, page)
+    page.grid.setFocus()
+    page.grid.select_block(block_of(page, visit.id))
+    qtbot.keyClick(page.grid, Qt.Key.Key_Delete)
+    qtbot.keyClicks(page.dialog.reason, "Patient called")
+    qtbot.keyClick(page.dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.findChild(WaitlistOfferDialog) is not None, timeout=TIMEOUT)
+    offer = page.findChild(WaitlistOfferDialog)
+    assert [line.id for line in offer.model.rows] == [waiting.id]
+    qtbot.keyClick(offer.table, Qt.Key.Key_Return)  # book the patient into the freed slot
+    qtbot.waitUntil(lambda: page.findChild(WaitlistOfferDialog) is None
+                    or not offer.isVisible(), timeout=TIMEOUT)
+    reloaded(qtbot, page)
+    with context.store.read_session() as session:
+        booked = session.scalars(select(Appointment).where(
+            Appointment.patient_id == schedule.patients[2])).one()
+        assert (booked.starts_at, booked.provider_id, booked.status) == (
+            schedule.at(9), schedule.providers[0], "scheduled")
+        entry = session.get_one(WaitlistEntry, waiting.id)
+        assert (entry.status, entry.appointment_id) == ("booked", booked.id)
 
 
 def test_who_only_reads_the_schedule_cannot_book_or_change_it(

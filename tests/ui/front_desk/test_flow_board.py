@@ -26,7 +26,12 @@ from medtrack_desktop.domain.patients.insurance import PolicyInput, add_payer, s
 from medtrack_desktop.domain.patients.registry import get_patient, update_demographics
 from medtrack_desktop.domain.scheduling.appointments import set_status
 from medtrack_desktop.domain.scheduling.front_desk import check_in
-from medtrack_desktop.domain.scheduling.models import Appointment, AppointmentStatusChange
+from medtrack_desktop.domain.scheduling.models import (
+    Appointment,
+    AppointmentStatusChange,
+    WaitlistEntry,
+)
+from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
 from medtrack_desktop.paths import resource
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog
 from medtrack_desktop.ui.context import AppContext
@@ -36,6 +41,7 @@ from medtrack_desktop.ui.front_desk.flow_board import FlowBoard
 from medtrack_desktop.ui.front_desk.module import FRONT_DESK
 from medtrack_desktop.ui.front_desk.page import FrontDeskPage
 from medtrack_desktop.ui.front_desk.room_dialog import RoomDialog
+from medtrack_desktop.ui.front_desk.waitlist_offer import WaitlistOfferDialog
 from medtrack_desktop.ui.modules import ALL_MODULES, modules_for
 from medtrack_desktop.ui.shell.main_window import MainWindow
 from medtrack_desktop.ui.workspace import Workspace
@@ -460,6 +466,8 @@ def test_rooming_then_completing_and_cancelling_with_a_reason(
     _changed(qtbot, context, board)
     assert _row(context, here.id).status == "completed"
 
+    waiting = perform(context.store, schedule.desk, add_to_waitlist,
+                      patient_id=schedule.patients[2], earliest_day=DAY, latest_day=DAY)
     board.select(later.id)
     _key(qtbot, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: isinstance(board.dialog, CancelDialog), timeout=TIMEOUT)
@@ -471,6 +479,14 @@ def test_rooming_then_completing_and_cancelling_with_a_reason(
     _closed(qtbot, context, board)
     stored = _row(context, later.id)
     assert (stored.status, stored.cancel_reason) == ("cancelled", "Patient has the flu")
+    # the freed 11:00 is offered to the patient waiting for it; "Not now" keeps them waiting
+    qtbot.waitUntil(lambda: board.findChild(WaitlistOfferDialog) is not None, timeout=TIMEOUT)
+    offer = board.findChild(WaitlistOfferDialog)
+    assert [line.id for line in offer.model.rows] == [waiting.id]
+    qtbot.keyClick(offer.table, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not offer.isVisible(), timeout=TIMEOUT)
+    with context.store.read_session() as session:
+        assert session.get_one(WaitlistEntry, waiting.id).status == "waiting"
 
 
 def test_another_day_is_looked_at_and_checking_in_is_for_today(
