@@ -4,8 +4,8 @@ A period (this week, last week, this month, last month, or from-to) and a provid
 give a table of total, upcoming, completed, scheduled (not ended yet), cancelled and no-show
 per provider — every provider of the clinic, with zeros — and a totals row
 (``metrics.appointment_metrics``; the definitions are in its module doc). Counts only, no
-patient data, so "Export CSV…" writes the table as it is shown. The figures are read on the
-task runner, again on ``Changed.SCHEDULE`` and when the tab is shown.
+patient data, so "Export CSV…" writes the table as it is shown. The figures are counted on
+the task runner when the tab is shown, and again on ``Changed.SCHEDULE`` while it is.
 
 Keys (in the tab): Alt+P period, Alt+O from, Alt+T to, Alt+R provider, Enter in the dates
 counts, Alt+E export.
@@ -233,7 +233,8 @@ class MetricsView(QWidget):
             self.provider.addItem(provider.name, provider.id)
         select_data(self.provider, chosen)
         self.provider.blockSignals(False)
-        self.reload()
+        if self.isVisible():
+            self.reload()
 
     def _period_changed(self) -> None:
         """A named period fills in its days (read only); "From - to…" lets them be typed."""
@@ -305,12 +306,18 @@ class MetricsView(QWidget):
             self._say(error_text(error, doing="count the appointments"))
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        """Counted when the tab is shown (not at sign-in), and again each time it comes
+        back ("this week" may be another week by then)."""
         super().showEvent(event)
-        if self.shown is not None and not event.spontaneous():
+        if event.spontaneous():
+            return
+        if self.period.currentData() == CUSTOM:
             self.reload()
+        else:
+            self._period_changed()
 
     def _changed(self, changed: Changed) -> None:
-        if Changed.SCHEDULE in changed and self.shown is not None:
+        if Changed.SCHEDULE in changed and self.isVisible():  # else counted when shown
             self.reload()
 
     def _say(self, text: str) -> None:

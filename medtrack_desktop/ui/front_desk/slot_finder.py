@@ -96,20 +96,31 @@ def find_slots(session: Session, actor: Actor, *, provider_ids: list[uuid.UUID],
                day_until: time | None = None, weekdays: frozenset[int] = frozenset(range(7)),
                limit: int = LIMIT, now: datetime | None = None) -> list[FoundSlot]:
     """The first ``limit`` free slots of several providers, merged by time (the providers'
-    order breaks a tie), on ``weekdays`` only: ``open_slots`` per provider and run of days."""
+    order breaks a tie), on ``weekdays`` only. One ``open_slots`` per provider over all the
+    days, the other weekdays dropped; only when that filled its limit and dropping left too
+    few, one per run of wanted days (sessions are mostly on weekdays: Monday to Friday
+    wanted is one search)."""
+    zone = ZoneInfo(actor.seat.clinic_timezone)
+
+    def search(provider_id: uuid.UUID, first: date, last: date, most: int) -> list[FoundSlot]:
+        return [FoundSlot(provider_id, slot.starts_at, slot.ends_at, slot.facility_id)
+                for slot in open_slots(session, actor, provider_id=provider_id,
+                                       minutes=minutes, first_day=first, last_day=last,
+                                       day_from=day_from, day_until=day_until, limit=most,
+                                       now=now)]
+
     found: list[tuple[datetime, int, FoundSlot]] = []
     for order, provider_id in enumerate(provider_ids):
-        mine = 0
-        for first, last in day_runs(first_day, last_day, weekdays):
-            slots = open_slots(session, actor, provider_id=provider_id, minutes=minutes,
-                               first_day=first, last_day=last, day_from=day_from,
-                               day_until=day_until, limit=limit - mine, now=now)
-            found += [(slot.starts_at, order, FoundSlot(provider_id, slot.starts_at,
-                                                        slot.ends_at, slot.facility_id))
-                      for slot in slots]
-            mine += len(slots)
-            if mine >= limit:
-                break
+        every_day = search(provider_id, first_day, last_day, limit)
+        mine = [slot for slot in every_day
+                if slot.starts_at.astimezone(zone).weekday() in weekdays]
+        if len(every_day) >= limit > len(mine):
+            mine = []
+            for first, last in day_runs(first_day, last_day, weekdays):
+                mine += search(provider_id, first, last, limit - len(mine))
+                if len(mine) >= limit:
+                    break
+        found += [(slot.starts_at, order, slot) for slot in mine]
     return [slot for _start, _order, slot in sorted(found, key=lambda f: f[:2])[:limit]]
 
 

@@ -6,8 +6,8 @@ can be narrowed to the entries a slot with one provider would suit (theirs and "
 provider"). A patient is put on the list with a small form (found with the registry search);
 an entry comes off the list as booked or as no longer needed. "Find a slot" opens the Next
 available tab with the entry's wishes filled in; booking from there takes the patient off the
-list in the same transaction. Everything runs on the task runner; the list reads again on
-``Changed.SCHEDULE`` and whenever the tab is shown.
+list in the same transaction. Everything runs on the task runner; the list is read when the
+tab is shown and again on ``Changed.SCHEDULE`` while it is.
 
 Keys (in the tab): Insert puts a patient on the list, Enter (or Alt+S) finds a slot for the
 selected entry, Delete takes it off the list, Alt+O the provider filter.
@@ -236,12 +236,15 @@ class WaitlistTab(QWidget):
         _choices(self.provider, "All providers", [(p.name, p.id) for p in setup.providers])
         select_data(self.provider, chosen)
         self.provider.blockSignals(False)
-        self.reload()
+        self._update_buttons()
+        if self.isVisible():
+            self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
-        """Coming back to the tab reads the list again: another desk may have changed it."""
+        """The list is read when the tab is shown (not at sign-in), and again each time it
+        comes back: another desk may have changed it."""
         super().showEvent(event)
-        if self.loaded and not event.spontaneous():
+        if self.setup is not None and not event.spontaneous():
             self.reload()
 
     def reload(self) -> None:
@@ -277,7 +280,7 @@ class WaitlistTab(QWidget):
         self._say(error_text(error, doing="read the waitlist"))
 
     def _changed(self, changed: Changed) -> None:
-        if Changed.SCHEDULE in changed and self.loaded:
+        if Changed.SCHEDULE in changed and self.isVisible():  # else read when shown
             self.reload()
 
     def selected(self) -> WaitlistLine | None:
