@@ -107,7 +107,8 @@ def _prepare(
     if patients is None:
         return _spawn(APP_COMMAND, env)
 
-    from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
+    from medtrack_desktop.config import DEMO_KEY_PASSPHRASE
+    from medtrack_desktop.demo import create_demo_database
     from medtrack_desktop.store.keys import WrappedKey, generate_key, key_file_path
 
     path = _demo_db(data_dir)
@@ -122,7 +123,7 @@ def _prepare(
 
 def _kdf_ms(data_dir: Path) -> float | None:
     """The Argon2id unwrap of the demo key file alone, in-process."""
-    from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE
+    from medtrack_desktop.config import DEMO_KEY_PASSPHRASE
     from medtrack_desktop.store.keys import WrappedKey, key_file_path
 
     wrapped_path = key_file_path(_demo_db(data_dir))

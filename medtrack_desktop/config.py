@@ -37,6 +37,11 @@ APP_NAME = "MedTrack Desktop"
 APP_AUTHOR = "MedTrack"
 
 
+# The demo database's key file passphrase, only where no OS keyring exists: documented, demo
+# only. Here, not in the demo package, so that opening the demo does not import what builds it.
+DEMO_KEY_PASSPHRASE = "medtrack-demo"
+
+
 class ConfigError(ValueError):
     """The config file cannot be used; the message says which and why."""
 

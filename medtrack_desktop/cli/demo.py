@@ -7,7 +7,8 @@ import sys
 from datetime import datetime
 
 from medtrack_desktop.cli.common import CommandError, CommandTree, create_key, db_option
-from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
+from medtrack_desktop.config import DEMO_KEY_PASSPHRASE
+from medtrack_desktop.demo import create_demo_database
 from medtrack_desktop.store.keys import KeyStore
 
 

@@ -30,7 +30,6 @@ from medtrack_desktop.store.migrate import upgrade
 
 DEMO_CLINIC = "Riverside Family Clinic"
 DEMO_PASSWORD = "Medtrack!2026"
-DEMO_KEY_PASSPHRASE = "medtrack-demo"  # only where no OS keyring exists; documented, demo only
 FIRST_MRN = 1_000_001
 _BATCH = 1000
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
-from medtrack_desktop.config import Settings
+from medtrack_desktop.config import DEMO_KEY_PASSPHRASE, Settings
 from medtrack_desktop.domain.identity import mfa
 from medtrack_desktop.domain.identity.accounts import (
     LoginOutcome,
@@ -86,7 +86,7 @@ class ShellController(QObject):
     def _build_demo(self) -> None:
         # The demo package (and the registry and chart code it builds with) is imported only
         # where a demo is built or opened: every other start is shorter for it.
-        from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE, create_demo_database
+        from medtrack_desktop.demo import create_demo_database
 
         path = self.settings.db_path
         try:
@@ -125,8 +125,6 @@ class ShellController(QObject):
     def _load_key(self) -> bytes | None:
         path = self.settings.db_path
         if self.settings.demo:
-            from medtrack_desktop.demo import DEMO_KEY_PASSPHRASE
-
             return self.keys.load(path, passphrase=DEMO_KEY_PASSPHRASE)
         try:
             return self.keys.load(path)
