@@ -23,10 +23,8 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keyring
-import keyring.errors
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,6 +35,9 @@ from medtrack_desktop.store.errors import (
     StoreError,
     WrongPassphrase,
 )
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 KEY_BYTES = 32
 ENV_KEY = "MEDTRACK_DB_KEY"
@@ -192,9 +193,11 @@ class KeyStore:
 
     @property
     def _keyring(self) -> keyring.backend.KeyringBackend:
-        # Found on first use: the search scans installed backends (~0.1 s), which a start with
-        # MEDTRACK_DB_KEY never needs.
+        # Imported and found on first use: importing keyring (~0.13 s) and scanning the installed
+        # backends (~0.1 s) are what a start with MEDTRACK_DB_KEY never needs.
         if self._backend is None:
+            import keyring
+
             self._backend = keyring.get_keyring()
         return self._backend
 
@@ -266,16 +269,20 @@ class KeyStore:
     def _keyring_get(self, db_path: Path) -> str | None:
         if not self.keyring_available():
             return None
+        from keyring.errors import KeyringError
+
         try:
             return self._keyring.get_password(KEYRING_SERVICE, self._entry(db_path))
-        except keyring.errors.KeyringError:
+        except KeyringError:
             return None
 
     def _keyring_set(self, db_path: Path, key: bytes) -> bool:
         if not self.keyring_available():
             return False
+        from keyring.errors import KeyringError
+
         try:
             self._keyring.set_password(KEYRING_SERVICE, self._entry(db_path), key.hex())
-        except keyring.errors.KeyringError:
+        except KeyringError:
             return False
         return True
