@@ -50,6 +50,7 @@ from medtrack_desktop.domain.scheduling.setup import (
     add_room,
     save_category,
 )
+from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
 from medtrack_desktop.store.base import new_id
 from medtrack_desktop.store.engine import Store
 
@@ -118,6 +119,30 @@ def add_demo_schedule(store: Store, *, today: date, seed: int, timezone: str,
         if appointments:
             session.execute(insert(Appointment.__table__), appointments)
             session.execute(insert(AppointmentStatusChange.__table__), history)
+        _waitlist(session, actor, setup, plan.people, today=today, rng=rng)
+
+
+# (provider: index or None for any, category or None, days from today to the last wished,
+#  time of day from-until or None, the desk's note)
+_WAITING = (
+    (0, "Follow-up", 14, (time(8), time(12)), "Prefers mornings; works afternoons"),
+    (None, "New patient", 21, None, "Any provider; can come at short notice"),
+    (0, "Procedure", 28, (time(13), time(17)), "Mole check moved up if a slot frees"),
+    (None, "Annual physical", 30, (time(8), time(10)), "Early appointment before work"),
+)
+
+
+def _waitlist(session: Session, actor: Actor, setup: _Setup, people: list[_Person], *,
+              today: date, rng: random.Random) -> None:
+    """A few patients waiting for an earlier slot, as a desk keeps them."""
+    chosen = rng.sample(people, min(len(_WAITING), len(people)))
+    for (provider, category, days, hours, note), person in zip(_WAITING, chosen, strict=False):
+        add_to_waitlist(
+            session, actor, patient_id=person.id, earliest_day=today,
+            latest_day=today + timedelta(days=days),
+            provider_id=None if provider is None else setup.providers[provider],
+            category_id=setup.categories[category][0], day_from=hours[0] if hours else None,
+            day_until=hours[1] if hours else None, notes=note)
 
 
 # -- the clinic's setup --------------------------------------------------------------------------

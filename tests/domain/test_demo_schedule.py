@@ -28,6 +28,7 @@ from medtrack_desktop.domain.scheduling.models import (
     AvailabilityException,
     Facility,
     Room,
+    WaitlistEntry,
     WeeklyAvailability,
 )
 from medtrack_desktop.store.engine import Store
@@ -231,3 +232,15 @@ def test_the_schedule_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
     first = build("first.db")
     assert len(first) > 300
     assert build("second.db") == first
+
+
+def test_some_patients_wait_for_an_earlier_slot(demo_store: Store) -> None:
+    with demo_store.read_session() as session:
+        waiting = session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.created_at)).all()
+        assert len(waiting) == 4 and {entry.status for entry in waiting} == {"waiting"}
+        assert len({entry.patient_id for entry in waiting}) == 4
+        assert all(entry.earliest_day == TODAY < entry.latest_day for entry in waiting)
+        assert any(entry.provider_id is None for entry in waiting)
+        assert any(entry.day_from is not None for entry in waiting)
+        assert all(session.get_one(Patient, entry.patient_id).deleted_at is None
+                   for entry in waiting)

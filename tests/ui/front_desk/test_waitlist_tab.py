@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import pytest
+from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
@@ -21,7 +22,12 @@ from ui_support import settle
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.scheduling.appointments import set_status
 from medtrack_desktop.domain.scheduling.models import Appointment, WaitlistEntry
-from medtrack_desktop.domain.scheduling.waitlist import Waiting, add_to_waitlist
+from medtrack_desktop.domain.scheduling.waitlist import (
+    Waiting,
+    add_to_waitlist,
+    close_waitlist_entry,
+    open_waitlist,
+)
 from medtrack_desktop.paths import resource
 from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
@@ -42,6 +48,16 @@ class Tabs(QTabWidget):
         self.waitlist, self.finder = waitlist, finder
         self.addTab(waitlist, "Wait&list")
         self.addTab(finder, "Next a&vailable")
+
+
+@pytest.fixture(autouse=True)
+def empty_waitlist(context: AppContext) -> None:
+    """The demo clinic's own waiting patients taken off the list (as no longer needed), so
+    that each test sees only whom it puts there."""
+    desk = sign_in(context.store, "frontdesk")
+    for line in perform(context.store, desk, open_waitlist):
+        perform(context.store, desk, close_waitlist_entry, entry_id=line.id,
+                version=line.version)
 
 
 @pytest.fixture
