@@ -1,11 +1,12 @@
-"""Booking an appointment: the patient found with the registry's search (the same box and
-result table as the Patients module's Find tab), the category (its default length filled in),
-length, how it repeats (``repeat_section``: none by default), facility and room, reason and
-notes, and "overbook" only for a category that allows it. The booking runs on the task
-runner; a refusal is said at its field, a taken slot plainly above the buttons, and nothing
-typed is lost. A repeating one is booked as a series (``book_series``): when some of its days
-are taken, the clerk is asked whether to book the others and leave those out;
-``sig_booked`` then carries the ``SeriesOutcome`` (what was booked, what was left out).
+"""Booking an appointment: the patient found with the registry's search (``PatientPicker``:
+the box and result table of the Patients module's Find tab), the category (its default
+length filled in), length, how it repeats (``repeat_section``: none by default), facility
+and room, reason and notes, and "overbook" only for a category that allows it. The booking
+runs on the task runner; a refusal is said at its field, a taken slot plainly above the
+buttons, and nothing typed is lost. A repeating one is booked as a series (``book_series``):
+when some of its days are taken, the clerk is asked whether to book the others and leave
+those out; ``sig_booked`` then carries the ``SeriesOutcome`` (what was booked, what was left
+out).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from medtrack_desktop.domain.identity.actor import Actor
-from medtrack_desktop.domain.patients.search import PatientMatch, search_patients
 from medtrack_desktop.domain.scheduling.appointments import (
     AppointmentEntry,
     Booking,
@@ -47,14 +46,10 @@ from medtrack_desktop.domain.scheduling.recurrence import (
 )
 from medtrack_desktop.ui.calendar.repeat_section import RepeatSection
 from medtrack_desktop.ui.context import AppContext
-from medtrack_desktop.ui.models.patient_matches import PatientMatchesModel
-from medtrack_desktop.ui.patients.search_panel_view import SearchLineEdit, patient_table
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
-from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
+from medtrack_desktop.ui.widgets.patient_picker import PatientPicker
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
-
-DEBOUNCE_MS = 150
 
 
 def select_data(combo: QComboBox, value: object) -> None:
@@ -80,25 +75,12 @@ class BookingDialog(QDialog):
         self._confirm = confirm
         self._zone = ZoneInfo(context.seat.clinic_timezone)
         self._calls = ServiceCaller(context, actor, self)
-        self._sent = 0
-        self.patient_id: uuid.UUID | None = None
         self.errors = FieldErrors()
 
-        self.query = SearchLineEdit(placeholderText="Name, DOB, MRN, phone or SSN last 4")
-        self.query.setAccessibleName("Patient")
-        self.model = PatientMatchesModel(today=lambda: clinic_today(context.seat))
-        self.model.setParent(self)
-        self.matches = patient_table(self.model, "Patient matches")
-        self.matches.setMinimumHeight(110)
-        self.chosen = QLabel("No patient chosen: type to search, Up/Down to choose.",
-                             objectName="muted")
-        self.chosen.setAccessibleName("Chosen patient")
-        patient_box = QWidget()
-        patient_layout = QVBoxLayout(patient_box)
-        patient_layout.setContentsMargins(0, 0, 0, 0)
-        patient_layout.addWidget(self.query)
-        patient_layout.addWidget(self.matches)
-        patient_layout.addWidget(self.chosen)
+        self.picker = PatientPicker(context, actor, chosen_prefix="Booking for",
+                                    matches_height=110)
+        self.query, self.matches, self.model, self.chosen = (
+            self.picker.query, self.picker.matches, self.picker.model, self.picker.chosen)
 
         self.provider = QComboBox()
         for provider in setup.providers:
@@ -127,7 +109,7 @@ class BookingDialog(QDialog):
 
         form = QFormLayout()
         add = self.errors.add_row
-        add(form, "patient", "&Patient:", self.query, patient_box)
+        add(form, "patient", "&Patient:", self.query, self.picker)
         add(form, "provider", "Pro&vider:", self.provider)
         add(form, "starts_at", f"{day:%a %m/%d/%Y} &at:", self.start)
         add(form, "category", "&Category:", self.category)
@@ -156,13 +138,9 @@ class BookingDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(740, 640)
 
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.search_now)
-        self.query.textChanged.connect(self._typed)
-        self.query.sig_move.connect(self._move)
-        self.query.installEventFilter(self)  # Enter there chooses the patient, never books
-        self.matches.clicked.connect(lambda index: self.choose(self.model.row_at(index.row())))
-        self.matches.activated.connect(lambda index: self.choose(self.model.row_at(index.row())))
+        self.picker.sig_chosen.connect(lambda _match: self.errors.set("patient", ""))
+        self.picker.sig_failed.connect(lambda message: self.errors.set("patient", message))
+        self.picker.sig_done.connect(self.category.setFocus)  # Enter never books from there
         self.category.currentIndexChanged.connect(self._category_changed)
         self.facility.currentIndexChanged.connect(self._fill_rooms)
         self.start.timeChanged.connect(
@@ -172,81 +150,10 @@ class BookingDialog(QDialog):
         self._fill_rooms()
         self.query.setFocus()
 
-    # -- the patient -------------------------------------------------------------------------
-
-    def _typed(self, _text: str) -> None:
-        """Whoever was chosen is forgotten until the new text's matches arrive (a quick
-        Book never books the patient of an older text)."""
-        self.patient_id = None
-        self.chosen.setText("Searching\u2026")
-        self._timer.start()
-
-    def search_now(self) -> None:
-        self._timer.stop()
-        text = " ".join(self.query.text().split())
-        self._sent += 1
-        if not text:
-            self.model.set_rows([])
-            self.patient_id = None
-            return
-        number = self._sent
-        self._calls.start("patients.search", search_patients,
-                          on_done=lambda found: self._found(number, found),
-                          on_failed=lambda error: self._search_failed(number, error),
-                          query=text, today=clinic_today(self._context.seat))
-
-    def _found(self, number: int, matches: list[PatientMatch]) -> None:
-        """The highlighted match is the patient booked: the first one of a new search."""
-        if number != self._sent:
-            return
-        self.model.set_rows(matches)
-        if matches:
-            self.matches.selectRow(0)
-            self.choose(matches[0], announce=False)
-        else:
-            self.patient_id = None
-            self.chosen.setText("No patient matches: check the spelling, or register the "
-                                "patient first (Patients, Ctrl+2).")
-
-    def _search_failed(self, number: int, error: Exception) -> None:
-        if number == self._sent:
-            self.errors.set("patient", error_text(error, doing="search for patients"))
-
-    def _move(self, rows: int) -> None:
-        count = self.model.rowCount()
-        if count:
-            row = max(0, min(count - 1, self.matches.currentIndex().row() + rows))
-            self.matches.selectRow(row)
-            self.choose(self.model.row_at(row))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
-        if (watched is self.query and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent)
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
-            self._timer.stop()
-            self._choose_current()
-            return True
-        return super().eventFilter(watched, event)
-
-    def _choose_current(self) -> None:
-        if self.patient_id is None and self.query.text().strip():
-            self.search_now()  # the first match is chosen when it arrives
-            return
-        self.choose(self.model.row_at(self.matches.currentIndex().row()))
-        if self.patient_id is not None:
-            self.category.setFocus()
-
-    def choose(self, match: PatientMatch | None, *, announce: bool = True) -> None:
-        """``match`` is the patient to book (the first match until another is chosen)."""
-        if match is None:
-            return
-        self.patient_id = match.id
-        self.chosen.setText(f"Booking for: {match.display_name} \u00b7 "
-                            f"DOB {match.date_of_birth:%m/%d/%Y} \u00b7 MRN {match.mrn}")
-        self.chosen.setObjectName("sectionTitle" if announce else "muted")
-        self.chosen.style().unpolish(self.chosen)
-        self.chosen.style().polish(self.chosen)
-        self.errors.set("patient", "")
+    @property
+    def patient_id(self) -> uuid.UUID | None:
+        """The patient chosen (the picker's: the first match until another is chosen)."""
+        return self.picker.patient_id
 
     # -- the rest of the form ----------------------------------------------------------------
 

@@ -51,11 +51,11 @@ from medtrack_desktop.ui.front_desk.waitlist_fields import (
     days_text,
     window_text,
 )
-from medtrack_desktop.ui.front_desk.waitlist_picker import PatientPicker
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.list_tab import FormDialog, tab_key
+from medtrack_desktop.ui.widgets.patient_picker import PatientPicker
 from medtrack_desktop.ui.widgets.tables import read_only_table
 from medtrack_desktop.ui.widgets.text_field import text_field
 from medtrack_desktop.ui.workspace import Changed, Workspace

@@ -1,5 +1,5 @@
-"""Choosing a patient in a form: the registry's search box and result table (the pieces of the
-Patients module's Find tab and of the calendar's booking dialog), while typing.
+"""Choosing a patient in a form (the calendar's booking dialog, the waitlist's): the registry's
+search box and result table, the pieces of the Patients module's Find tab, while typing.
 
 Each pause in typing sends one search; only the latest one sent is shown, and its first match
 is chosen until another is (Up/Down or a click). Whoever was chosen is forgotten as soon as
@@ -41,7 +41,7 @@ class PatientPicker(QWidget):
     sig_done = Signal()
 
     def __init__(self, context: AppContext, actor: Actor, *, name: str = "Patient",
-                 chosen_prefix: str = "Chosen") -> None:
+                 chosen_prefix: str = "Chosen", matches_height: int = 120) -> None:
         super().__init__()
         self._context, self._prefix = context, chosen_prefix
         self._calls = ServiceCaller(context, actor, self)
@@ -52,7 +52,7 @@ class PatientPicker(QWidget):
         self.model = PatientMatchesModel(today=lambda: clinic_today(context.seat))
         self.model.setParent(self)
         self.matches = patient_table(self.model, f"{name} matches")
-        self.matches.setMinimumHeight(120)
+        self.matches.setMinimumHeight(matches_height)
         self.chosen = QLabel(NOBODY, objectName="muted", wordWrap=True)
         self.chosen.setAccessibleName(f"Chosen {name.lower()}")
         layout = QVBoxLayout(self)
@@ -94,7 +94,7 @@ class PatientPicker(QWidget):
         self.model.set_rows(matches)
         if matches:
             self.matches.selectRow(0)
-            self.choose(matches[0])
+            self.choose(matches[0], announce=False)
         else:
             self.patient_id = None
             self.chosen.setText("No patient matches: check the spelling, or register the "
@@ -123,10 +123,15 @@ class PatientPicker(QWidget):
             return True
         return super().eventFilter(watched, event)
 
-    def choose(self, match: PatientMatch | None) -> None:
+    def choose(self, match: PatientMatch | None, *, announce: bool = True) -> None:
+        """``match`` is the patient chosen: the first match of a search until the user
+        chooses another (then named more boldly: ``announce``)."""
         if match is None:
             return
         self.patient_id = match.id
         self.chosen.setText(f"{self._prefix}: {match.display_name} \u00b7 "
                             f"DOB {match.date_of_birth:%m/%d/%Y} \u00b7 MRN {match.mrn}")
+        self.chosen.setObjectName("sectionTitle" if announce else "muted")
+        self.chosen.style().unpolish(self.chosen)
+        self.chosen.style().polish(self.chosen)
         self.sig_chosen.emit(match)
