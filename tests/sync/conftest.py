@@ -1,0 +1,46 @@
+"""A clinic server on the suite's real PostgreSQL, set up by ``server_setup``, with two clinics
+and a workstation login of each (see ``server_data``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from server_data import ClinicServer, drop_roles, fill_clinic
+from sqlalchemy.engine import make_url
+
+from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.server import open_server_engine
+from medtrack_desktop.sync.server_setup import add_workstation, prepare_server
+
+
+@pytest.fixture
+def server_url(pg_url: str) -> Iterator[str]:
+    """An empty database on the test server; its roles are dropped afterwards."""
+    yield make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    drop_roles(pg_url, str(make_url(pg_url).database))
+
+
+@pytest.fixture
+def clinic_server(server_url: str) -> Iterator[ClinicServer]:
+    """The server set up, two clinics filled, a workstation login for each."""
+    admin = open_server_engine(server_url)
+    prepare_server(admin)
+    store = Store(admin)
+    clinic_a = fill_clinic(store, "Clinic A")
+    clinic_b = fill_clinic(store, "Clinic B")
+    login_a = add_workstation(admin, clinic_id=clinic_a, name="front-a")
+    login_b = add_workstation(admin, clinic_id=clinic_b, name="front-b")
+    yield ClinicServer(server_url, admin, clinic_a, clinic_b, login_a, login_b)
+    admin.dispose()
+
+
+@pytest.fixture
+def as_a(clinic_server: ClinicServer) -> Iterator[sa.Engine]:
+    """Clinic A's workstation login, as a plain engine (hand-written SQL)."""
+    engine = sa.create_engine(
+        make_url(clinic_server.login_url(clinic_server.login_a)).set(
+            drivername="postgresql+psycopg"), poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
