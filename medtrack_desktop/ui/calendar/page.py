@@ -84,6 +84,7 @@ from medtrack_desktop.ui.calendar.series_flow import SeriesFlow
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.waitlist_offer import offer_waitlist
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
@@ -476,15 +477,10 @@ class CalendarPage(QWidget):
 
     def open_dialog(self, dialog: Any) -> None:
         """Open ``dialog`` (window-modal), kept in ``self.dialog`` until it closes."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._closed(dialog))
-        self.dialog = dialog
-        dialog.open()
+        open_tracked(self, dialog, self._dialog_closed)
 
-    def _closed(self, dialog: Any) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-            self.stack.currentWidget().setFocus()
+    def _dialog_closed(self) -> None:
+        self.stack.currentWidget().setFocus()
 
     # -- moving ------------------------------------------------------------------------------
 

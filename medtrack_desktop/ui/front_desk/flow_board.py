@@ -57,6 +57,7 @@ from medtrack_desktop.ui.front_desk.waitlist_offer import offer_waitlist
 from medtrack_desktop.ui.models.flow_board import DONE, HERE, TO_COME, FlowModel, counts_text
 from medtrack_desktop.ui.patients.common import PatientPick
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.widgets.tables import read_only_table
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -447,16 +448,8 @@ class FlowBoard(QWidget):
         self._menu_at(self.table.visualRect(index).center() if index.isValid() else QPoint())
 
     def _open(self, dialog: Any) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._closed(dialog))
-        self.dialog = dialog
-        dialog.open()
-
-    def _closed(self, dialog: Any) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-            self.window().activateWindow()  # back to the board, to go on by keyboard
-            self.table.setFocus()
+        """Open ``dialog`` (window-modal), kept in ``self.dialog`` until it closes."""
+        open_tracked(self, dialog, self.table.setFocus)
 
     def _done_changing(self, _result: object = None) -> None:
         self.changing = False

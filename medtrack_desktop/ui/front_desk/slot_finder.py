@@ -51,6 +51,7 @@ from medtrack_desktop.ui.front_desk.waitlist_fields import TimeOfDayField, windo
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
 from medtrack_desktop.ui.widgets.date_field import DateField, read_date
+from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
 from medtrack_desktop.ui.widgets.list_tab import tab_key
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
@@ -528,15 +529,8 @@ class SlotFinder(QWidget):
             self._say(error_text(error, doing="book the appointment"))
 
     def _open(self, dialog: Any) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._closed(dialog))
-        self.dialog = dialog
-        dialog.open()
-
-    def _closed(self, dialog: Any) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-            self.table.setFocus()
+        """Open ``dialog`` (window-modal), kept in ``self.dialog`` until it closes."""
+        open_tracked(self, dialog, self.table.setFocus)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -54,6 +54,7 @@ from medtrack_desktop.ui.front_desk.waitlist_fields import (
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
+from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.list_tab import FormDialog, tab_key
 from medtrack_desktop.ui.widgets.patient_picker import PatientPicker
 from medtrack_desktop.ui.widgets.tables import read_only_table
@@ -298,15 +299,8 @@ class WaitlistTab(QWidget):
         self.message.setVisible(bool(text))
 
     def _open(self, dialog: Any) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._closed(dialog))
-        self.dialog = dialog
-        dialog.open()
-
-    def _closed(self, dialog: Any) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-            self.table.setFocus()
+        """Open ``dialog`` (window-modal), kept in ``self.dialog`` until it closes."""
+        open_tracked(self, dialog, self.table.setFocus)
 
     def _done_changing(self, _result: object = None) -> None:
         self._say("")
