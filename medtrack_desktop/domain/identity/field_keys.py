@@ -17,15 +17,16 @@ from medtrack_desktop.domain.identity.models import LocalSetting
 from medtrack_desktop.store.field_crypto import KEY_BYTES, FieldCipher
 
 
-def _setting_key(clinic_id: uuid.UUID) -> str:
+def field_key_setting(clinic_id: uuid.UUID) -> str:
+    """The ``local_settings`` key under which the clinic's field key is kept (as hex)."""
     return f"field_key:{clinic_id}"
 
 
 def clinic_cipher(session: Session, clinic_id: uuid.UUID) -> FieldCipher:
     """The clinic's field cipher; the key is made (once) on first use."""
-    row = session.get(LocalSetting, _setting_key(clinic_id))
+    row = session.get(LocalSetting, field_key_setting(clinic_id))
     if row is None:
-        row = LocalSetting(key=_setting_key(clinic_id), value=secrets.token_hex(KEY_BYTES))
+        row = LocalSetting(key=field_key_setting(clinic_id), value=secrets.token_hex(KEY_BYTES))
         session.add(row)
         session.flush()
     return FieldCipher(bytes.fromhex(row.value))
