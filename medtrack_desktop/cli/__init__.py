@@ -18,7 +18,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 from medtrack_desktop import __version__
-from medtrack_desktop.cli import audit, clinic, database, demo, keys, patients, reminders, users
+from medtrack_desktop.cli import (
+    audit,
+    clinic,
+    database,
+    demo,
+    keys,
+    patients,
+    reminders,
+    server,
+    users,
+)
 from medtrack_desktop.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -44,6 +54,7 @@ _COMMANDS: tuple[Callable[[CommandTree], None], ...] = (
     clinic.add_clinic_commands,
     patients.add_patient_commands,
     reminders.add_reminder_commands,
+    server.add_server_commands,
     database.add_info,
 )
 
