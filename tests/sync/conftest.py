@@ -44,3 +44,32 @@ def as_a(clinic_server: ClinicServer) -> Iterator[sa.Engine]:
             drivername="postgresql+psycopg"), poolclass=sa.pool.NullPool)
     yield engine
     engine.dispose()
+
+
+_SCRAM_HBA = """\
+local all postgres trust
+local all all scram-sha-256
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
+@pytest.fixture(scope="session")
+def scram_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL of its own that checks passwords (SCRAM) of every role but the
+    administrator's: the suite's shared server trusts every local login."""
+    pgserver = pytest.importorskip("pgserver")
+    data = tmp_path_factory.mktemp("scram-pgdata")
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    try:
+        (data / "pg_hba.conf").write_text(_SCRAM_HBA, encoding="utf-8")
+        admin = sa.create_engine(make_url(server.get_uri()).set(drivername="postgresql+psycopg"),
+                                 isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_reload_conf()")
+            connection.exec_driver_sql("CREATE DATABASE clinic")
+        admin.dispose()
+        yield make_url(server.get_uri()).set(database="clinic").render_as_string(
+            hide_password=False)
+    finally:
+        server.cleanup()

@@ -51,7 +51,8 @@ class ClinicServer:
 
 def drop_roles(admin_url: str, database: str) -> None:
     """Drop the roles ``server_setup`` made for ``database`` (group and logins)."""
-    engine = sa.create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"),
+                           isolation_level="AUTOCOMMIT")
     prefix = database.lower() + "\\_%"
     try:
         with engine.connect() as connection:

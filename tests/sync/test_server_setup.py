@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from server_data import ClinicServer
+from server_data import ClinicServer, drop_roles
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
@@ -313,3 +313,35 @@ def test_a_login_of_another_database_on_the_same_server_cannot_connect(
     group = group_role_name(str(make_url(pg_url).database))
     assert f"{group}=c/" in acl
     assert not any(entry.startswith("=") for entry in acl.strip("{}").split(","))
+
+
+def test_only_the_printed_password_lets_a_workstation_in(scram_server_url: str) -> None:
+    """On a server that checks passwords: the one ``add_workstation`` returned works, another
+    does not, and none after revocation."""
+    engine = open_server_engine(scram_server_url)
+    try:
+        clinic = prepare_server(engine, clinic_name="Checked Clinic").clinic_id
+        assert clinic is not None
+        login = add_workstation(engine, clinic_id=clinic, name="exam-1")
+
+        def connect(password: str | None) -> int:
+            url = make_url(scram_server_url).set(drivername="postgresql+psycopg",
+                                                 username=login.role, password=password)
+            workstation = sa.create_engine(url, poolclass=sa.pool.NullPool)
+            try:
+                with workstation.connect() as connection:
+                    return int(connection.exec_driver_sql(
+                        "SELECT count(*) FROM clinics").scalar_one())
+            finally:
+                workstation.dispose()
+
+        assert connect(login.password) == 1
+        for wrong in (login.password[:-1], "", None):
+            with pytest.raises(OperationalError, match="password"):
+                connect(wrong)
+        revoke_workstation(engine, "exam-1")
+        with pytest.raises(OperationalError):
+            connect(login.password)
+    finally:
+        engine.dispose()
+        drop_roles(scram_server_url, "clinic")
