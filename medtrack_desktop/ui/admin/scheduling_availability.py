@@ -45,10 +45,10 @@ from medtrack_desktop.ui.admin.scheduling_dialogs import (
     SessionDialog,
 )
 from medtrack_desktop.ui.admin.scheduling_section import SectionList, SetupSection
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.chart.chart_lists import plural
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Workspace

@@ -34,7 +34,7 @@ from medtrack_desktop.domain.scheduling.setup import (
     FacilitySetup,
     RoomSetup,
 )
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.widgets.date_field import DateField, read_date
 from medtrack_desktop.ui.widgets.list_tab import FormDialog
 from medtrack_desktop.ui.widgets.text_field import text_field

@@ -47,16 +47,10 @@ from medtrack_desktop.domain.scheduling.recurrence import (
 from medtrack_desktop.ui.calendar.repeat_section import RepeatSection
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
 from medtrack_desktop.ui.widgets.patient_picker import PatientPicker
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
-
-
-def select_data(combo: QComboBox, value: object) -> None:
-    """Choose the item whose data equals ``value`` (``findData`` compares Python objects by
-    identity, so an equal id read in another call would not be found); the first if none."""
-    index = next((n for n in range(combo.count()) if combo.itemData(n) == value), 0)
-    combo.setCurrentIndex(index)
 
 
 class BookingDialog(QDialog):

@@ -62,7 +62,7 @@ from medtrack_desktop.domain.scheduling.calendar import (
 )
 from medtrack_desktop.domain.scheduling.recurrence import SeriesOutcome
 from medtrack_desktop.ui.calendar.appointment_dialogs import CancelDialog, MoveDialog
-from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.calendar.day_schedule_dialog import DayScheduleDialog
 from medtrack_desktop.ui.calendar.grid import SLOT, ScheduleGrid
 from medtrack_desktop.ui.calendar.grid_items import (
@@ -84,6 +84,7 @@ from medtrack_desktop.ui.calendar.series_flow import SeriesFlow
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.waitlist_offer import offer_waitlist
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.questions import Confirm, ask
 from medtrack_desktop.ui.workspace import Changed, Workspace

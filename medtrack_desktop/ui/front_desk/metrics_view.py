@@ -42,10 +42,10 @@ from medtrack_desktop.domain.scheduling.metrics import (
     AppointmentMetrics,
     appointment_metrics,
 )
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.rows import Column, Index, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.choices import refill
 from medtrack_desktop.ui.widgets.date_field import DateField, read_date
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
 from medtrack_desktop.ui.widgets.list_tab import tab_key
@@ -225,14 +225,8 @@ class MetricsView(QWidget):
 
     def _setup_loaded(self, setup: CalendarSetup) -> None:
         self.setup = setup
-        chosen = self.provider.currentData()
-        self.provider.blockSignals(True)
-        while self.provider.count() > 1:
-            self.provider.removeItem(1)
-        for provider in setup.providers:
-            self.provider.addItem(provider.name, provider.id)
-        select_data(self.provider, chosen)
-        self.provider.blockSignals(False)
+        refill(self.provider, self.provider.itemText(0),
+               [(provider.name, provider.id) for provider in setup.providers])
         if self.isVisible():
             self.reload()
 

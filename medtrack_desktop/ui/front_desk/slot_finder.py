@@ -45,11 +45,12 @@ from medtrack_desktop.domain.scheduling.availability import MAX_SEARCH_DAYS, ope
 from medtrack_desktop.domain.scheduling.calendar import CalendarSetup, calendar_setup
 from medtrack_desktop.domain.scheduling.models import MAX_MINUTES
 from medtrack_desktop.domain.scheduling.waitlist import WaitlistLine, book_from_waitlist
-from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.waitlist_fields import TimeOfDayField, window_text
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
+from medtrack_desktop.ui.widgets.choices import refill, select_data
 from medtrack_desktop.ui.widgets.date_field import DateField, read_date
 from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.field_errors import FieldErrors
@@ -306,19 +307,10 @@ class SlotFinder(QWidget):
         self.setup = setup
         self.names = ({p.id: p.name for p in setup.providers}
                       | {f.id: f.name for f in setup.facilities})
-        provider, category = self.provider.currentData(), self.category.currentData()
-        for combo in (self.provider, self.category):
-            combo.blockSignals(True)
-            while combo.count() > 1:
-                combo.removeItem(1)
-        for p in setup.providers:
-            self.provider.addItem(p.name, p.id)
-        for c in setup.categories:
-            self.category.addItem(f"{c.name} ({c.default_minutes} min)", c.id)
-        select_data(self.provider, provider)
-        select_data(self.category, category)
-        for combo in (self.provider, self.category):
-            combo.blockSignals(False)
+        refill(self.provider, self.provider.itemText(0),
+               [(p.name, p.id) for p in setup.providers])
+        refill(self.category, self.category.itemText(0),
+               [(f"{c.name} ({c.default_minutes} min)", c.id) for c in setup.categories])
         self._update_buttons()
 
     def _category_changed(self) -> None:

@@ -42,7 +42,6 @@ from medtrack_desktop.domain.scheduling.waitlist import (
     close_waitlist_entry,
     open_waitlist,
 )
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.slot_finder import SlotFinder
 from medtrack_desktop.ui.front_desk.waitlist_fields import (
@@ -53,6 +52,7 @@ from medtrack_desktop.ui.front_desk.waitlist_fields import (
 )
 from medtrack_desktop.ui.models.rows import Column, RowsTableModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text
+from medtrack_desktop.ui.widgets.choices import refill, select_data
 from medtrack_desktop.ui.widgets.date_field import DateField, clinic_today, read_date
 from medtrack_desktop.ui.widgets.dialogs import open_tracked
 from medtrack_desktop.ui.widgets.list_tab import FormDialog, tab_key
@@ -81,13 +81,6 @@ class WaitlistModel(RowsTableModel[WaitlistLine]):
         ))
 
 
-def _choices(combo: QComboBox, blank: str, items: list[tuple[str, uuid.UUID]]) -> None:
-    combo.clear()
-    combo.addItem(blank, None)
-    for text, value in items:
-        combo.addItem(text, value)
-
-
 class WaitlistDialog(FormDialog):
     """Puts a patient on the waitlist: who, with whom, for what, which days, when in the day."""
 
@@ -97,10 +90,10 @@ class WaitlistDialog(FormDialog):
         today = clinic_today(context.seat)
         self.picker = PatientPicker(context, actor, chosen_prefix="Waiting")
         self.provider = QComboBox()
-        _choices(self.provider, "Any provider", [(p.name, p.id) for p in setup.providers])
+        refill(self.provider, "Any provider", [(p.name, p.id) for p in setup.providers])
         select_data(self.provider, provider_id)
         self.category = QComboBox()
-        _choices(self.category, "Any category",
+        refill(self.category, "Any category",
                  [(f"{c.name} ({c.default_minutes} min)", c.id) for c in setup.categories])
         self.earliest = DateField(lambda: today)
         self.earliest.set_value(today)
@@ -232,11 +225,7 @@ class WaitlistTab(QWidget):
 
     def _setup_loaded(self, setup: CalendarSetup) -> None:
         self.setup = setup
-        chosen = self.provider.currentData()
-        self.provider.blockSignals(True)
-        _choices(self.provider, "All providers", [(p.name, p.id) for p in setup.providers])
-        select_data(self.provider, chosen)
-        self.provider.blockSignals(False)
+        refill(self.provider, "All providers", [(p.name, p.id) for p in setup.providers])
         self._update_buttons()
         if self.isVisible():
             self.reload()

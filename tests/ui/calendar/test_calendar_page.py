@@ -19,10 +19,11 @@ from ui_support import make_workspace
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.scheduling.models import Appointment, WaitlistEntry
 from medtrack_desktop.domain.scheduling.waitlist import add_to_waitlist
-from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.waitlist_offer import WaitlistOfferDialog
+from medtrack_desktop.ui.widgets.choices import select_data
 
 
 def _row(context: AppContext, appointment_id: object) -> Appointment:

@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 from schedule_setup import DAY, TIMEOUT, Schedule
 
 from medtrack_desktop.domain.scheduling.calendar import MonthAppointment, MonthRange
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.calendar.month_view import (
     LISTED,
     MonthLine,
@@ -25,6 +24,7 @@ from medtrack_desktop.ui.calendar.month_view import (
 )
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.widgets.choices import select_data
 
 
 def shown_month(qtbot: QtBot, page: CalendarPage) -> None:

@@ -14,9 +14,10 @@ from schedule_setup import DAY, TIMEOUT, Schedule
 from sqlalchemy import select
 
 from medtrack_desktop.domain.scheduling.models import Appointment, AppointmentSeries
-from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.calendar.page import CalendarPage
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.widgets.choices import select_data
 
 
 def booked_for(context: AppContext, schedule: Schedule, patient: uuid.UUID

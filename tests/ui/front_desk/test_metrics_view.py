@@ -17,7 +17,6 @@ from schedule_setup import DAY, TIMEOUT, Schedule
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.scheduling.appointments import AppointmentEntry, set_status
 from medtrack_desktop.paths import resource
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.metrics_view import (
     CUSTOM,
@@ -26,6 +25,7 @@ from medtrack_desktop.ui.front_desk.metrics_view import (
     MetricsView,
     period_days,
 )
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 HEADERS = ["Provider", "Total", "Upcoming", "Completed", "Scheduled", "Cancelled", "No-show"]

@@ -18,9 +18,10 @@ from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.scheduling.availability import add_exception
 from medtrack_desktop.domain.scheduling.models import Appointment
 from medtrack_desktop.paths import resource
-from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog, select_data
+from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.slot_finder import SlotFinder, day_runs
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
 

@@ -29,13 +29,13 @@ from medtrack_desktop.domain.scheduling.waitlist import (
     open_waitlist,
 )
 from medtrack_desktop.paths import resource
-from medtrack_desktop.ui.calendar.booking_dialog import select_data
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.front_desk.metrics_view import MetricsView
 from medtrack_desktop.ui.front_desk.page import FrontDeskPage
 from medtrack_desktop.ui.front_desk.slot_finder import SlotFinder
 from medtrack_desktop.ui.front_desk.waitlist import CloseEntryDialog, WaitlistDialog, WaitlistTab
 from medtrack_desktop.ui.front_desk.waitlist_offer import WaitlistOfferDialog, offer_waitlist
+from medtrack_desktop.ui.widgets.choices import select_data
 from medtrack_desktop.ui.widgets.date_field import clinic_today
 from medtrack_desktop.ui.workspace import Changed, Workspace
 
