@@ -34,7 +34,8 @@ this one, ~150 s the two spawned ones together), so the machine's second core de
 - The loop ends at ~137 s. After it, this process writes the last batches and makes the
   patients' secondary indexes again from their own SQL (~28 s: one sort each; kept up during
   the load instead, they cost ~100 CPU seconds more, every batch's commit rewriting pages all
-  over them). Then one ``INSERT INTO ... SELECT *`` copies the terms and their index in:
+  over them; still ~18 s more with one transaction for the whole load, whose commit then took
+  ~40 s). Then one ``INSERT INTO ... SELECT *`` copies the terms and their index in:
   SQLite's transfer optimisation appends the records in order instead of inserting row by row
   (~27 s with the commit, which encrypts ~1.3 GB of pages), and the planner's statistics
   (``Store.analyze``, ~6 s). The garbage collector is off for the load (millions of tuples
