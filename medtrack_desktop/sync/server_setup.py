@@ -18,12 +18,15 @@ revisions). Anything else — ``local_settings`` (a workstation's own seat and k
 migration adds is shut to workstations until ``server init`` runs again (fail closed).
 
 **Row-level security.** ENABLEd on every shared table with one policy ``medtrack_clinic`` for
-all commands: USING and WITH CHECK ``clinic_id IN (SELECT
-medtrack_server.workstation_clinic_ids())`` — rows of other clinics are invisible, and an INSERT
-or UPDATE that would put a row into another clinic fails. A child table's policy asks for its
-parent row, which the parent's own policy already filters. Not FORCEd: FORCE would subject the
-tables' owner (the administrator who migrates and sets up) to the policies; workstations own
-nothing, cannot ALTER a table, and have no BYPASSRLS.
+all commands: USING ``clinic_id IN (SELECT medtrack_server.workstation_clinic_ids())`` — rows of
+other clinics are invisible — and WITH CHECK the same, and every single-column foreign key to a
+shared table naming a row the login sees: an INSERT or UPDATE that would put a row into another
+clinic, or point a row at another clinic's patient (which a foreign key check alone allows),
+fails (a reference within one table, ``patients.merged_into_id``, is not checked: a policy may
+not read its own table). A child table without ``clinic_id`` asks for its parent row, which the
+parent's own policy already filters. Not FORCEd: FORCE would subject the tables' owner (the
+administrator who migrates and sets up) to the policies; workstations own nothing, cannot ALTER
+a table, and have no BYPASSRLS.
 
 No function here prints or logs a password; ``add_workstation`` returns it once to its caller.
 """
@@ -260,22 +263,36 @@ def _refusing_updates(connection: Connection) -> set[str]:
           AND (t.tgtype & 16) <> 0""").scalars())
 
 
+def _visible(parent: str, parent_column: str, table: str, column: str) -> str:
+    """SQL: ``table.column`` names a row of ``parent`` the connected login may see."""
+    return (f"EXISTS (SELECT 1 FROM {quote(parent)} parent WHERE "
+            f"parent.{quote(parent_column)} = {quote(table)}.{quote(column)})")
+
+
 def _policies(connection: Connection, columns: dict[str, set[str]]
-              ) -> dict[str, str]:
-    """Each shared table's policy expression."""
-    policies = {"clinics": f"id {_IN_CLINIC}"}
+              ) -> dict[str, tuple[str, str]]:
+    """Each shared table's policy: (USING, WITH CHECK). A written row must also point only at
+    rows the login sees (its clinic's): a foreign key check alone would let a row of clinic A
+    name a patient of clinic B."""
+    using = {"clinics": f"id {_IN_CLINIC}"}
     for table, names in columns.items():
         if "clinic_id" in names:
-            policies[table] = f"clinic_id {_IN_CLINIC}"
-    for table, links in _parents(connection).items():
-        if table in policies:
-            continue
+            using[table] = f"clinic_id {_IN_CLINIC}"
+    parents = _parents(connection)
+    for table, links in parents.items():
         for column, parent, parent_column in links:
-            if parent != "clinics" and "clinic_id" in columns.get(parent, set()):
-                policies[table] = (f"EXISTS (SELECT 1 FROM {quote(parent)} parent WHERE "
-                                   f"parent.{quote(parent_column)} = {quote(table)}."
-                                   f"{quote(column)})")
+            if table in using:
                 break
+            if parent != "clinics" and "clinic_id" in columns.get(parent, set()):
+                using[table] = _visible(parent, parent_column, table, column)
+    policies = {}
+    for table, expression in using.items():
+        checks = [expression] + [
+            f"({quote(column)} IS NULL OR {_visible(parent, parent_column, table, column)})"
+            for column, parent, parent_column in parents.get(table, [])
+            # not the table itself: PostgreSQL refuses a policy that reads its own table
+            if parent in using and parent not in ("clinics", table) and column != "clinic_id"]
+        policies[table] = (expression, " AND ".join(checks))
     return policies
 
 
@@ -288,7 +305,7 @@ def _secure_tables(connection: Connection, group: str
     connection.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {grp}")
     connection.exec_driver_sql("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
     connection.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {grp}")
-    for table, expression in sorted(policies.items()):
+    for table, (expression, check) in sorted(policies.items()):
         name = quote(table)
         if table == "clinics":
             privileges = "SELECT, UPDATE"
@@ -300,7 +317,7 @@ def _secure_tables(connection: Connection, group: str
         connection.exec_driver_sql(f"DROP POLICY IF EXISTS {POLICY} ON {name}")
         connection.exec_driver_sql(
             f"CREATE POLICY {POLICY} ON {name} FOR ALL TO PUBLIC "
-            f"USING ({expression}) WITH CHECK ({expression})")
+            f"USING ({expression}) WITH CHECK ({check})")
         connection.exec_driver_sql(f"GRANT {privileges} ON {name} TO {grp}")
     if "alembic_version" in columns:
         connection.exec_driver_sql(f"GRANT SELECT ON alembic_version TO {grp}")

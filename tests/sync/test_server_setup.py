@@ -166,6 +166,11 @@ def test_a_workstation_cannot_write_into_another_clinic(
         # WITH CHECK: a new row, or a row moved, into clinic B
         copy_facility.format(clinic=b, name="Smuggled"): "row-level security",
         f"UPDATE facilities SET clinic_id = '{b}' WHERE clinic_id = '{a}'": "row-level security",
+        # ... or one of its own rows pointing at clinic B's patient
+        f"UPDATE appointments SET patient_id = '{b_patient}' WHERE clinic_id = '{a}'":
+            "row-level security",
+        f"UPDATE appointment_status_changes SET patient_id = '{b_patient}' "
+        f"WHERE clinic_id = '{a}'": "row-level security",
         _copied_into("audit_log", b): "row-level security",
         _copied_into("patients", b): "row-level security",
         # no such grant at all
@@ -190,6 +195,12 @@ def test_a_workstation_cannot_write_into_another_clinic(
             f"UPDATE clinics SET name = 'Taken over' WHERE id = '{b}'").rowcount == 0
         # Its own clinic's rows it may read and write.
         connection.exec_driver_sql(copy_facility.format(clinic=a, name="Annex"))
+        assert connection.exec_driver_sql(
+            f"UPDATE patients SET last_name = last_name || '-Moved' WHERE clinic_id = '{a}'"
+        ).rowcount == 2
+        assert connection.exec_driver_sql(
+            f"UPDATE appointments SET notes = 'Bring the list' WHERE clinic_id = '{a}'"
+        ).rowcount == 1
         assert connection.exec_driver_sql(
             f"UPDATE facilities SET phone = '555-0100' WHERE clinic_id = '{a}'").rowcount == 2
         assert connection.exec_driver_sql(
