@@ -10,7 +10,8 @@ with its blind index); the search terms are ``search_index.term_rows``'s.
 
 Where the time goes, and what is done about it. Measured at 1M patients on this 2-core machine
 while other work ran (load 2.1 -> 3.4): 196 s, ~250 CPU seconds in three processes (~100 s
-this one, ~150 s the two spawned ones together), so the machine's second core decides it.
+this one, ~150 s the two spawned ones together), so the machine's second core decides it (at
+load 3.2 -> 5.1: 328 s, 276 CPU seconds).
 
 - Making the rows is pure Python in a spawned process (~90 s): ``synthetic_people`` ~50 us a
   patient, the SSN sealed with its blind index ~20 us, UUIDv7, MRN check digit and storage form
