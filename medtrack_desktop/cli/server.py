@@ -101,8 +101,11 @@ def _add(args: argparse.Namespace, engine: Engine) -> None:
 
 def _revoke(args: argparse.Namespace, engine: Engine) -> None:
     ended = revoke_workstation(engine, args.name)
-    print(f"Workstation {workstation_name(args.name)} can no longer connect ({ended} open "
-          "session(s) ended).", file=sys.stderr)
+    sessions = (f"{ended} open session(s) ended" if ended is not None else
+                "its open sessions could not be ended without pg_signal_backend, but they "
+                "can read and write nothing any more")
+    print(f"Workstation {workstation_name(args.name)} can no longer connect ({sessions}).",
+          file=sys.stderr)
 
 
 def _list(args: argparse.Namespace, engine: Engine) -> None:

@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.identity.models import Clinic
@@ -375,10 +376,10 @@ def _scram_verifier(connection: Connection, role: str, password: str) -> str:
                                          b"scram-sha-256")).decode()
 
 
-def revoke_workstation(engine: Engine, name: str) -> int:
+def revoke_workstation(engine: Engine, name: str) -> int | None:
     """Shut workstation ``name`` out: NOLOGIN, no password, out of the group, marked revoked
     (its policies see no clinic any more), and its open sessions ended. Returns how many
-    sessions were ended."""
+    sessions were ended (None when this administrator may not end them)."""
     _require_postgresql(engine)
     name = workstation_name(name)
     with engine.begin() as connection:
@@ -396,10 +397,20 @@ def revoke_workstation(engine: Engine, name: str) -> int:
                                       {"role": role}).first():
             connection.exec_driver_sql(f"ALTER ROLE {quote(role)} NOLOGIN PASSWORD NULL")
             connection.exec_driver_sql(f"REVOKE {quote(group)} FROM {quote(role)}")
-    with engine.begin() as connection:
-        ended = connection.exec_driver_sql(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE usename = %(role)s", {"role": role}).scalar_one()
+    return end_sessions(engine, role)
+
+
+def end_sessions(engine: Engine, role: str) -> int | None:
+    """End ``role``'s open sessions: how many, or None when this administrator may not (no
+    pg_signal_backend). A revoked login's sessions left open can read and write nothing: it
+    is out of the group that holds the grants, and its clinic is gone from the policies."""
+    try:
+        with engine.begin() as connection:
+            ended = connection.exec_driver_sql(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                "FROM pg_stat_activity WHERE usename = %(role)s", {"role": role}).scalar_one()
+    except DBAPIError:
+        return None
     return int(ended)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from medtrack_desktop.domain.models import metadata
 from medtrack_desktop.store.server import open_server_engine
+from medtrack_desktop.sync import server_setup
 from medtrack_desktop.sync.server_setup import (
     ServerSetupError,
     add_workstation,
@@ -356,3 +357,24 @@ def test_only_the_printed_password_lets_a_workstation_in(scram_server_url: str) 
     finally:
         engine.dispose()
         drop_roles(scram_server_url, "clinic")
+
+
+def test_a_revoked_session_left_open_reads_and_writes_nothing(
+    clinic_server: ClinicServer, as_a: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An administrator who may not end sessions (no pg_signal_backend) still shuts them out."""
+    monkeypatch.setattr(server_setup, "end_sessions", lambda engine, role: None)
+    with as_a.connect() as open_session:
+        assert open_session.exec_driver_sql("SELECT count(*) FROM patients").scalar_one() == 2
+        open_session.commit()
+        assert revoke_workstation(clinic_server.admin, "front-a") is None
+        for statement in ("SELECT count(*) FROM patients", "SELECT count(*) FROM audit_log",
+                          f"UPDATE clinics SET phone = '1' WHERE id = '{clinic_server.clinic_a}'"):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                open_session.exec_driver_sql(statement)
+            open_session.rollback()
+    # The policies too have forgotten its clinic (were the grants given back by mistake).
+    with clinic_server.admin.connect() as admin:
+        assert admin.exec_driver_sql(
+            "SELECT count(*) FROM medtrack_server.workstations "
+            "WHERE name = 'front_a' AND revoked_at IS NULL").scalar_one() == 0
