@@ -36,12 +36,11 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -83,15 +82,7 @@ class WorkstationLogin:
     host: str | None
     port: int | None
     database: str
-    password: str
-
-    def url(self) -> str:
-        """``postgresql://role:password@host:port/database``."""
-        query = {"host": self.host} if self.host and self.host.startswith("/") else {}
-        return make_url("postgresql://").set(
-            username=self.role, password=self.password, database=self.database, query=query,
-            host=None if query else self.host, port=self.port,
-        ).render_as_string(hide_password=False)
+    password: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -364,8 +355,9 @@ def add_workstation(engine: Engine, *, clinic_id: uuid.UUID, name: str) -> Works
             "VALUES (%(role)s, %(name)s, %(clinic)s)",
             {"role": role, "name": name, "clinic": clinic_id})
     url = engine.url
-    return WorkstationLogin(name, role, clinic_id, url.host or url.query.get("host"),  # type: ignore[arg-type]
-                            url.port, database, password)
+    socket_dir = url.query.get("host")  # a Unix socket: postgresql://…/db?host=/run/postgresql
+    host = url.host or (socket_dir if isinstance(socket_dir, str) else None)
+    return WorkstationLogin(name, role, clinic_id, host, url.port, database, password)
 
 
 def _scram_verifier(connection: Connection, role: str, password: str) -> str:

@@ -300,6 +300,7 @@ def test_a_login_is_no_superuser_and_its_password_is_kept_as_a_verifier_only(
     assert server.login_a.password not in role[5]
     assert len(server.login_a.password) >= 40
     assert server.login_a.password != server.login_b.password
+    assert server.login_a.password not in repr(server.login_a)  # a log line shows no secret
     with pytest.raises(ServerSetupError, match="no clinic"):
         add_workstation(server.admin, clinic_id=uuid.uuid4(), name="ghost")
 
