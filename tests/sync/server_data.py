@@ -50,15 +50,21 @@ class ClinicServer:
 
 
 def drop_roles(admin_url: str, database: str) -> None:
-    """Drop the roles ``server_setup`` made for ``database`` (group and logins)."""
+    """Drop the roles made for ``database`` (logins, group, a test's administrator)."""
     engine = sa.create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"),
                            isolation_level="AUTOCOMMIT")
     prefix = database.lower() + "\\_%"
     try:
         with engine.connect() as connection:
+            if connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(d)s",
+                                          {"d": database}).first():
+                connection.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO CURRENT_USER')
+            # logins, then the group, then an administrator made by a test
             roles = connection.exec_driver_sql(
-                "SELECT rolname FROM pg_roles WHERE rolname LIKE %(prefix)s "
-                "ORDER BY rolname LIKE '%%\\_workstation'", {"prefix": prefix}).scalars().all()
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE %(prefix)s ORDER BY CASE "
+                "WHEN rolname LIKE '%%\\_ws\\_%%' THEN 0 "
+                "WHEN rolname LIKE '%%\\_workstation' THEN 1 ELSE 2 END",
+                {"prefix": prefix}).scalars().all()
             for role in roles:
                 connection.exec_driver_sql(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

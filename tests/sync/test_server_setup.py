@@ -379,3 +379,40 @@ def test_a_revoked_session_left_open_reads_and_writes_nothing(
         assert admin.exec_driver_sql(
             "SELECT count(*) FROM medtrack_server.workstations "
             "WHERE name = 'front_a' AND revoked_at IS NULL").scalar_one() == 0
+
+
+def test_an_administrator_without_superuser_sets_the_server_up(server_url: str) -> None:
+    """As on a managed PostgreSQL: the database's owner with CREATEROLE, no superuser."""
+    database = str(make_url(server_url).database)
+    owner = f"{database}_owner"
+    superuser = open_server_engine(server_url)
+    with superuser.connect() as connection:
+        connection.exec_driver_sql(f'CREATE ROLE "{owner}" LOGIN CREATEROLE')
+        connection.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+        connection.commit()
+    superuser.dispose()
+    engine = open_server_engine(make_url(server_url).set(username=owner).render_as_string(
+        hide_password=False))
+    try:
+        clinic = prepare_server(engine, clinic_name="Managed Clinic").clinic_id
+        assert clinic is not None
+        assert prepare_server(engine, clinic_name="Managed Clinic").clinic_id == clinic
+        login = add_workstation(engine, clinic_id=clinic, name="desk")
+        workstation = sa.create_engine(make_url(server_url).set(
+            drivername="postgresql+psycopg", username=login.role, password=login.password),
+            poolclass=sa.pool.NullPool)
+        try:
+            with workstation.connect() as connection:
+                assert connection.exec_driver_sql(
+                    "SELECT id FROM clinics").scalars().all() == [clinic]
+                # PostgreSQL 16 gives a role's creator no right to end its sessions: the one
+                # left open is shut out all the same.
+                if revoke_workstation(engine, "desk") is None:
+                    with pytest.raises(DBAPIError, match="permission denied"):
+                        connection.exec_driver_sql("SELECT count(*) FROM patients")
+            with pytest.raises(OperationalError), workstation.connect():
+                pass
+        finally:
+            workstation.dispose()
+    finally:
+        engine.dispose()
