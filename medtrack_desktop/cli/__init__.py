@@ -1,5 +1,6 @@
-"""``medtrack-admin``: set up, migrate, back up and inspect a workstation database, and send
-appointment reminders, headless.
+"""``medtrack-admin``: set up, migrate, back up and inspect a workstation database, send
+appointment reminders, and set up the clinic's PostgreSQL server and its workstation logins,
+headless.
 
 Exit codes: 0 success, 1 failure (message on stderr), 2 wrong usage. Secrets are never taken
 from the command line: passwords come from ``--password-stdin``, the database key from
