@@ -25,9 +25,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyotp
-import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -48,6 +48,9 @@ from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.models import ROLE_NAMES, MfaRecoveryCode, Role, User
 from medtrack_desktop.domain.identity.permissions import require
 from medtrack_desktop.store.base import bind_actor, utcnow
+
+if TYPE_CHECKING:
+    import segno
 
 ISSUER = "MedTrack"
 RECOVERY_CODE_COUNT = 10
@@ -104,6 +107,8 @@ def _moment(now: datetime | None) -> datetime:
 
 
 def _qr(uri: str) -> segno.QRCode:
+    import segno  # only to enrol: its writers (xml, urllib) cost every start ~60 ms
+
     return segno.make(uri, error="m", micro=False)
 
 
