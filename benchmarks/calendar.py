@@ -25,6 +25,7 @@ work as the app runs them:
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import tempfile
@@ -247,6 +248,8 @@ def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         zone_today = datetime.now(ZoneInfo("America/Chicago")).date()
         store, facts = _build(Path(folder) / "calendar.db", os.urandom(32), count, zone_today)
+        gc.collect()
+        gc.freeze()  # as the app does once signed in (shell controller)
         try:
             actor = facts["actor"]
             monday = zone_today - timedelta(days=zone_today.weekday())

@@ -6,6 +6,7 @@ is told to render offscreen (the suite runs on machines without a screen).
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import shutil
@@ -36,6 +37,14 @@ def _icd10_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDTRACK_CACHE_DIR", str(directory))
         yield directory
+
+
+@pytest.fixture(autouse=True)
+def _heap_unfrozen() -> Iterator[None]:
+    """A test that signs in leaves its session's objects frozen (the shell's ``gc.freeze``):
+    let the garbage collector have them again before the next test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,8 @@ def test_sign_out_returns_to_sign_in_and_is_audited(qtbot: QtBot, shell: ShellCo
     qtbot.waitUntil(lambda: shell.window is not None and shell.window.isVisible(), timeout=10000)
     window = shell.window
     assert window is not None
+    # the session's long-lived objects are kept out of full collections while signed in
+    assert gc.get_freeze_count() > 0
     first_login = shell.login
     qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)
@@ -151,6 +154,7 @@ def test_sign_out_returns_to_sign_in_and_is_audited(qtbot: QtBot, shell: ShellCo
     )
     assert not window.isVisible()
     assert ("logout", "success", "frontdesk") in _audit_actions(shell)
+    assert gc.get_freeze_count() == 0, "signed out: the old window may be collected"
 
 
 def test_every_main_window_action_has_a_listed_shortcut(
