@@ -15,6 +15,7 @@ The last two share a database of --scale patients kept in the work dir between r
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import statistics
@@ -307,6 +308,8 @@ def run_search(scale: int | None, repeat: int, workdir: str | None) -> Result:
         mix = _query_mix(records, PATIENTS_PER_KIND * repeat, rng)
         warm_up = _query_mix(_samples(store, actor, patients, WARM_UP, rng), 1, rng)
         _search(store, actor, warm_up)
+        gc.collect()
+        gc.freeze()  # as the app does once signed in (shell controller)
         timed = _search(store, actor, mix)
         names = _all_names(store)
     bare = _bare_fts(names, [q for q in mix if q[0] in NAME_KINDS],
