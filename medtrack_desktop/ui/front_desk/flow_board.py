@@ -512,12 +512,15 @@ class FlowBoard(QWidget):
         dialog = RoomDialog(f"{row.patient_name} (MRN {row.mrn}) \u00b7 {starts:%H:%M} \u00b7 "
                             f"{row.provider_name}", rooms, row.room_id, parent=self)
 
+        def taken(entry: AppointmentEntry) -> None:
+            dialog.done(1)
+            self._done_changing(entry)
+
         def chosen() -> None:
             self.changing = True
             dialog.errors.clear()
             self._calls.start(
-                "schedule.status", set_status,
-                on_done=lambda result: (dialog.done(1), self._done_changing(result)),
+                "schedule.status", set_status, on_done=taken,
                 on_failed=lambda error: self._room_refused(dialog, error),
                 appointment_id=row.appointment_id, version=row.version, status="in_room",
                 room_id=dialog.room_id(), now=self._now())
