@@ -5,8 +5,10 @@ connection (SQLCipher needs its key on every connection, so Alembic never builds
 """
 
 from alembic import context
+from sqlalchemy import inspect
 
 from medtrack_desktop.domain.models import metadata
+from medtrack_desktop.sync.capture import install_capture
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -20,3 +22,6 @@ context.configure(
 )
 with context.begin_transaction():
     context.run_migrations()
+    # The outbox's capture triggers list the tables' columns: remade after every migration.
+    if "sync_outbox" in inspect(connection).get_table_names():
+        install_capture(connection)

@@ -51,6 +51,7 @@ from medtrack_desktop.domain.scheduling.models import (
     WeeklyAvailability,
 )
 from medtrack_desktop.store.base import Base
+from medtrack_desktop.sync.models import OutboxEntry, SyncConflict, SyncState
 
 metadata = Base.metadata
 
@@ -79,6 +80,7 @@ __all__ = [
     "Medication",
     "MedicationChange",
     "MfaRecoveryCode",
+    "OutboxEntry",
     "Patient",
     "PatientConsent",
     "PatientInsurance",
@@ -91,6 +93,8 @@ __all__ = [
     "Role",
     "Room",
     "Signature",
+    "SyncConflict",
+    "SyncState",
     "User",
     "UserRole",
     "VitalSigns",

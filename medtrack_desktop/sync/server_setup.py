@@ -36,20 +36,30 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from medtrack_desktop import __version__
 from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.store.migrate import upgrade
 
 POLICY = "medtrack_clinic"
 CLINIC_IDS = "medtrack_server.workstation_clinic_ids()"
 _IN_CLINIC = f"IN (SELECT {CLINIC_IDS})"
+#: The sync protocol's own tables (migration 0011): what a workstation may do with them.
+_SYNC_TABLES = {
+    "changes": ("SELECT, INSERT", f"clinic_id {_IN_CLINIC}"),
+    "ledger": ("SELECT, INSERT",
+               f"clinic_id {_IN_CLINIC} AND workstation_role = session_user"),
+    "audit_anchors": ("SELECT, INSERT", f"clinic_id {_IN_CLINIC}"),
+}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,29}")
 _MAX_IDENTIFIER = 63
 _PASSWORD_BYTES = 32
@@ -187,6 +197,22 @@ def register_clinic(engine: Engine, name: str, *,
         return clinic.id, True
 
 
+def adopt_clinic(engine: Engine, clinic: Mapping[str, Any]) -> bool:
+    """Register a clinic a workstation made, with its row as that workstation holds it (same
+    id), so that the workstation's first push brings the rest of the clinic. False when the
+    server has that clinic already (nothing changed)."""
+    _require_postgresql(engine)
+    table = Clinic.__table__
+    with engine.begin() as connection:
+        if connection.execute(select(table.c.id).where(table.c.id == clinic["id"])).first():
+            return False
+        if connection.execute(select(table.c.id).where(table.c.name == clinic["name"])).first():
+            raise ServerSetupError(
+                f"The server has another clinic named {clinic['name']!r}.")
+        connection.execute(table.insert(), [dict(clinic)])
+    return True
+
+
 def _ensure_role(connection: Connection, role: str, *, login: bool) -> bool:
     """Make ``role`` unless it exists; True when made now."""
     exists = connection.exec_driver_sql(
@@ -211,8 +237,21 @@ def _secure_database(connection: Connection, database: str, group: str) -> None:
         f"REVOKE ALL ON ALL TABLES IN SCHEMA medtrack_server FROM {grp}",
         f"REVOKE ALL ON FUNCTION {CLINIC_IDS} FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {CLINIC_IDS} TO {grp}",
+        f"GRANT SELECT ON medtrack_server.server_info TO {grp}",
     ):
         connection.exec_driver_sql(statement)
+    for table, (privileges, using) in _SYNC_TABLES.items():
+        name = f"medtrack_server.{table}"
+        connection.exec_driver_sql(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
+        connection.exec_driver_sql(f"DROP POLICY IF EXISTS {POLICY} ON {name}")
+        connection.exec_driver_sql(
+            f"CREATE POLICY {POLICY} ON {name} FOR ALL TO PUBLIC "
+            f"USING ({using}) WITH CHECK ({using})")
+        connection.exec_driver_sql(f"GRANT {privileges} ON {name} TO {grp}")
+    connection.exec_driver_sql(
+        "INSERT INTO medtrack_server.server_info (key, value) VALUES ('app_version', "
+        "%(version)s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"version": __version__})
 
 
 def _columns(connection: Connection) -> dict[str, set[str]]:

@@ -75,9 +75,10 @@ def drop_roles(admin_url: str, database: str) -> None:
         engine.dispose()
 
 
-def fill_clinic(store: Store, name: str) -> uuid.UUID:
+def fill_clinic(store: Store, name: str, *, keep_seat: bool = False) -> uuid.UUID:
     """A clinic with a workstation, staff, a facility, a category, Dr Lee's Monday session,
-    two patients and a booked appointment (rows in most clinic tables, and audit entries)."""
+    two patients and a booked appointment (rows in most clinic tables, and audit entries).
+    ``keep_seat``: the store stays that clinic's workstation (else it forgets the seat)."""
     with store.session() as session:
         seat = initialize_workstation(session, clinic_name=name, workstation_name="Front 1")
     system = Actor.system(seat, name="test")
@@ -96,6 +97,8 @@ def fill_clinic(store: Store, name: str) -> uuid.UUID:
     perform(store, desk, book_appointment, booking=Booking(
         patient_id=patients[0], provider_id=ids["drlee"], facility_id=facility,
         category_id=category, starts_at=datetime.combine(MONDAY, time(9), ZONE)))
+    if keep_seat:
+        return seat.clinic_id
     # The server is no workstation: forget the seat, so the next clinic can be made.
     with store.session() as session:
         session.execute(sa.text(

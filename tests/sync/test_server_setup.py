@@ -47,7 +47,7 @@ def _state(engine: sa.Engine) -> dict[str, Any]:
                 "FROM information_schema.role_table_grants WHERE grantee IN (%(g)s, 'PUBLIC') "
                 "ORDER BY 1, 2, 3", {"g": group}).all(),
             "policies": connection.exec_driver_sql(
-                "SELECT tablename, policyname, cmd, roles::text, qual, with_check "
+                "SELECT tablename, policyname, cmd, roles::text, qual, with_check, schemaname "
                 "FROM pg_policies ORDER BY 1, 2").all(),
             "security": row_security(engine),
             "database_acl": connection.exec_driver_sql(
@@ -96,12 +96,22 @@ def test_init_twice_changes_nothing_and_keeps_the_clinic(server_url: str) -> Non
         clinic_tables = {name for name, table in metadata.tables.items() if "clinic_id" in table.c}
         assert set(first.shared_tables) == clinic_tables | {"clinics", "patient_search_terms"}
         assert set(first.append_only_tables) >= {"audit_log"}
-        assert first.private_tables == ("local_settings",)
+        assert first.private_tables == ("local_settings", "sync_outbox", "sync_state")
         grants = {(table, privilege) for _, table, privilege in state["grants"]}
         assert ("audit_log", "INSERT") in grants
         assert {("audit_log", "UPDATE"), ("local_settings", "SELECT")} & grants == set()
         assert {privilege for _, privilege in grants} <= {"SELECT", "INSERT", "UPDATE"}
-        assert {table for table, *_ in state["policies"]} == set(first.shared_tables)
+        policies = {(row[-1], row[0]) for row in state["policies"]}
+        assert {table for schema, table in policies if schema == "public"} == set(
+            first.shared_tables)
+        # the sync protocol's tables, each kept to the login's clinic
+        assert {table for schema, table in policies if schema == "medtrack_server"} == {
+            "changes", "ledger", "audit_anchors"}
+        assert {(table, privilege) for schema, table, privilege in state["grants"]
+                if schema == "medtrack_server"} == {
+            ("changes", "SELECT"), ("changes", "INSERT"), ("ledger", "SELECT"),
+            ("ledger", "INSERT"), ("audit_anchors", "SELECT"), ("audit_anchors", "INSERT"),
+            ("server_info", "SELECT")}
         for table in first.shared_tables:
             assert state["security"][table] == (True, False)  # enabled, not forced (owner)
     finally:

@@ -60,7 +60,12 @@ class User(ClinicScoped, Base):
     """A person who logs in. Never deleted: disabled (``is_active``) so the audit trail holds."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("clinic_id", "username"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "username"),
+        # Each workstation counts its own log-ins: the last one synced wins, never a conflict.
+        {"info": {"sync_last_writer_wins": (
+            "failed_login_attempts", "locked_until", "last_login_at")}},
+    )
 
     username: Mapped[str] = mapped_column(String(150))
     first_name: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,103 @@
+"""The workstation's outbox: what waits to be pushed, read as ``Mutation``s, and what an
+acknowledged push lets go of.
+
+An entry leaves the outbox only in the local transaction that records the server's answer;
+nothing else ever deletes one. A change the server could not take as a row (a refused insert)
+is dropped from the local tables in that same transaction — it lives on in ``sync_conflicts``,
+and the workstation then holds what the server holds.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, text
+from sqlalchemy.exc import IntegrityError
+
+from medtrack_desktop.sync.models import OutboxEntry, SyncConflict
+from medtrack_desktop.sync.server_apply import Mutation, PushResult
+from medtrack_desktop.sync.tables import BOOKKEEPING, synced
+from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored
+
+_OUTBOX = OutboxEntry.__table__
+_CONFLICTS = SyncConflict.__table__
+
+
+@dataclass(frozen=True)
+class Pending:
+    local_seq: int
+    mutation: Mutation
+
+
+def pending(connection: Connection, limit: int) -> list[Pending]:
+    """The oldest ``limit`` entries, in the order they were written."""
+    rows = connection.execute(select(_OUTBOX).order_by(_OUTBOX.c.local_seq).limit(limit)).all()
+    return [Pending(row.local_seq, _mutation(row)) for row in rows]
+
+
+def pending_count(connection: Connection) -> int:
+    return int(connection.execute(text("SELECT count(*) FROM sync_outbox")).scalar_one())
+
+
+def _mutation(row: object) -> Mutation:
+    table = synced(row.table_name).table  # type: ignore[attr-defined]
+    columns = table.c
+    new = json.loads(row.new_values)  # type: ignore[attr-defined]
+    if row.operation == "insert":  # type: ignore[attr-defined]
+        values = {name: from_stored(columns[name], value)
+                  for name, value in new.items() if name in columns}
+        return Mutation(row.mutation_id, table.name, row.row_id, "insert",  # type: ignore[attr-defined]
+                        None, None, values)
+    old = json.loads(row.old_values)  # type: ignore[attr-defined]
+    changed = [name for name, value in new.items()
+               if name in columns and value != UNCHANGED_BLOB and value != old.get(name)]
+    values = {name: from_stored(columns[name], new[name]) for name in changed}
+    base = {name: from_stored(columns[name], old.get(name))
+            for name in changed if name not in BOOKKEEPING}
+    return Mutation(row.mutation_id, table.name, row.row_id, "update",  # type: ignore[attr-defined]
+                    row.base_version, base, values)  # type: ignore[attr-defined]
+
+
+def acknowledge(connection: Connection, entries: Sequence[Pending],
+                results: Sequence[PushResult]) -> None:
+    """Record the server's answer to ``entries`` (in the caller's local transaction)."""
+    answered = {result.mutation_id: result for result in results}
+    done = [entry.local_seq for entry in entries if entry.mutation.mutation_id in answered]
+    for start in range(0, len(done), 500):
+        connection.execute(delete(_OUTBOX).where(_OUTBOX.c.local_seq.in_(done[start:start + 500])))
+    absent = [(entry.mutation.table, entry.mutation.row_id) for entry in reversed(entries)
+              if (result := answered.get(entry.mutation.mutation_id)) and result.absent]
+    drop_local_rows(connection, absent)
+
+
+def drop_local_rows(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) -> int:
+    """Delete these rows (children first: give them newest first) unless a change to one still
+    waits in the outbox or a row still points at it; returns how many went. What stays is
+    tried again at the next pull (``refused_rows``)."""
+    dropped = 0
+    for table_name, row_id in rows:
+        if connection.execute(select(_OUTBOX.c.local_seq).where(
+                _OUTBOX.c.row_id == row_id).limit(1)).first():
+            continue
+        table = synced(table_name).table
+        savepoint = connection.begin_nested()
+        try:
+            dropped += connection.execute(delete(table).where(table.c.id == row_id)).rowcount
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+    return dropped
+
+
+def refused_rows(connection: Connection, workstation_id: uuid.UUID) -> list[tuple[str, uuid.UUID]]:
+    """Rows this workstation made that the server refused and nobody has resolved yet, newest
+    first."""
+    rows = connection.execute(
+        select(_CONFLICTS.c.table_name, _CONFLICTS.c.row_id)
+        .where(_CONFLICTS.c.origin_workstation_id == workstation_id,
+               _CONFLICTS.c.server_values.is_(None), _CONFLICTS.c.resolved_at.is_(None))
+        .order_by(_CONFLICTS.c.created_at.desc())).all()
+    return [(str(table), row_id) for table, row_id in rows]

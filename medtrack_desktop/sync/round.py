@@ -1,0 +1,179 @@
+"""One sync round of a workstation with its clinic server: handshake, push, audit, pull.
+
+Push always goes before pull. Each push batch is one server transaction; its entries leave the
+outbox only in the local transaction that records the answer, after the server committed. A
+round stopped anywhere (network, server, process) loses nothing: a batch whose answer was lost
+is pushed again and answered from the ledger; a page not applied is read again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, text
+
+from medtrack_desktop import __version__
+from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
+from medtrack_desktop.sync.outbox import acknowledge, pending, pending_count
+from medtrack_desktop.sync.pull import apply_page, cursor
+from medtrack_desktop.sync.server_apply import apply_push, last_seq, read_changes
+
+PUSH_BATCH = 500
+PULL_PAGE = 2000
+AUDIT_BATCH = 2000
+Progress = Callable[[str, int, int], None]
+
+
+class SyncRefused(RuntimeError):
+    """The handshake failed: nothing was written on either side; the message says why."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    clinic_id: uuid.UUID
+    workstation_id: uuid.UUID | None
+
+
+@dataclass
+class RoundSummary:
+    pushed: int = 0
+    applied: int = 0
+    merged: int = 0
+    conflicts: int = 0
+    audit_pushed: int = 0
+    pulled: int = 0
+    pending: int = 0
+    server_seq: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+def local_identity(connection: Connection) -> Identity:
+    settings = dict(connection.execute(text("SELECT key, value FROM local_settings")).all())
+    if "clinic_id" not in settings:
+        raise SyncRefused("This database belongs to no clinic yet; join a clinic first.")
+    workstation = settings.get("workstation_id")
+    return Identity(uuid.UUID(settings["clinic_id"]),
+                    uuid.UUID(workstation) if workstation else None)
+
+
+def local_revision(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+
+
+def _same_release(a: str, b: str) -> bool:
+    return a.split(".")[:2] == b.split(".")[:2]
+
+
+def handshake(server: Connection, *, revision: str, clinic_id: uuid.UUID) -> None:
+    """Refuse to sync unless both sides run the same schema and release and this login belongs
+    to ``clinic_id``; reads only."""
+    server_revision = server.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if server_revision != revision:
+        behind = "this workstation" if (server_revision or "") > revision else "the server"
+        raise SyncRefused(
+            f"The clinic server's database is at schema {server_revision}, this workstation's "
+            f"at {revision}: update {behind} so both run the same MedTrack version. "
+            "Nothing was synced.")
+    release = server.execute(text(
+        "SELECT value FROM medtrack_server.server_info WHERE key = 'app_version'")).scalar()
+    if release is not None and not _same_release(str(release), __version__):
+        raise SyncRefused(
+            f"The clinic server runs MedTrack {release}, this workstation {__version__}; "
+            "install the same release on both. Nothing was synced.")
+    clinics = set(server.execute(text(
+        "SELECT medtrack_server.workstation_clinic_ids()")).scalars())
+    if clinic_id not in clinics:
+        raise SyncRefused(
+            "This workstation's server login does not belong to its clinic (or was revoked). "
+            "Nothing was synced.")
+
+
+def sync_round(local: Engine, server: Engine, *, progress: Progress | None = None,
+               push_batch: int = PUSH_BATCH, pull_page: int = PULL_PAGE) -> RoundSummary:
+    """Handshake, push every pending change, push the audit chain, pull to the server's
+    head. Raises ``SyncRefused`` on a mismatch; a network or server error propagates (the
+    caller retries later; nothing is lost)."""
+    with local.connect() as connection:
+        identity = local_identity(connection)
+        revision = local_revision(connection)
+    with server.connect() as connection:
+        handshake(connection, revision=revision, clinic_id=identity.clinic_id)
+    summary = RoundSummary()
+    _push(local, server, identity, summary, push_batch, progress)
+    if identity.workstation_id is not None:
+        _push_audit(local, server, identity.workstation_id, summary)
+    pull_to_head(local, server, identity, summary=summary, page_size=pull_page,
+                 progress=progress)
+    with local.begin() as connection:
+        summary.pending = pending_count(connection)
+        connection.execute(text(
+            "UPDATE sync_state SET last_success_at = :now, last_attempt_at = :now, "
+            "last_error = NULL WHERE id = 1"), {"now": utcnow()})
+    return summary
+
+
+def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSummary,
+          batch_size: int, progress: Progress | None) -> None:
+    with local.connect() as connection:
+        total = pending_count(connection)
+    while True:
+        with local.connect() as connection:
+            entries = pending(connection, batch_size)
+        if not entries:
+            return
+        with server.begin() as connection:
+            results = apply_push(connection, clinic_id=identity.clinic_id,
+                                 workstation_id=identity.workstation_id,
+                                 mutations=[entry.mutation for entry in entries])
+        with local.begin() as connection:
+            acknowledge(connection, entries, results)
+        for result in results:
+            summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
+        summary.pushed += len(results)
+        summary.applied += sum(result.outcome == "applied" for result in results)
+        summary.merged += sum(result.outcome == "merged" for result in results)
+        summary.conflicts += sum(result.outcome == "conflict" for result in results)
+        if progress is not None:
+            progress("push", summary.pushed, max(total, summary.pushed))
+
+
+def _push_audit(local: Engine, server: Engine, workstation_id: uuid.UUID,
+                summary: RoundSummary) -> None:
+    while True:
+        with local.connect() as connection, server.begin() as server_connection:
+            count, head = push_audit(connection, server_connection,
+                                     workstation_id=workstation_id, limit=AUDIT_BATCH)
+        if head is None:
+            return
+        with local.begin() as connection:
+            mark_audit_pushed(connection, head)
+        summary.audit_pushed += count
+
+
+def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
+                 summary: RoundSummary | None = None, page_size: int = PULL_PAGE,
+                 progress: Progress | None = None) -> RoundSummary:
+    """Pull page by page up to the server's last change as of now (each page committed with
+    the cursor, so an interrupted pull goes on from there)."""
+    summary = summary if summary is not None else RoundSummary()
+    with server.connect() as connection:
+        head = last_seq(connection, identity.clinic_id)
+    summary.server_seq = head
+    while True:
+        with local.connect() as connection:
+            after = cursor(connection)
+        if after >= head:
+            return summary
+        with server.connect() as connection:
+            changes = read_changes(connection, clinic_id=identity.clinic_id, after=after,
+                                   limit=page_size)
+        if not changes:
+            return summary
+        with local.begin() as connection:
+            apply_page(connection, changes, workstation_id=identity.workstation_id)
+        summary.pulled += len(changes)
+        if progress is not None:
+            progress("pull", changes[-1][0], head)

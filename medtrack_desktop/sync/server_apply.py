@@ -1,0 +1,269 @@
+"""The server's side of sync (DESIGN §5), run by a workstation over its own PostgreSQL login:
+row-level security keeps it inside its clinic whatever this code asks.
+
+``apply_push`` applies a batch of the workstation's changes in the caller's transaction, pushes
+of one clinic one after the other (a transaction advisory lock), so ``server_seq`` grows without
+gaps in commit order and a reader never skips a number that commits late. For each change:
+
+- already in the idempotency ledger (a retry after a lost acknowledgement): its stored outcome;
+- an insert: the row as the workstation made it;
+- an update of a row still at ``base_version``: the changed fields; at another version but with
+  every changed field still holding its base value: the same, merged field by field (the fields
+  a table declares last-writer-wins never stop a merge);
+- otherwise, or when the server refuses it (a signed record, a double booking, a constraint),
+  a ``sync_conflicts`` row keeps the base, local and server values and nothing is overwritten.
+
+Every change handled is logged in ``medtrack_server.changes`` with the row as it now stands
+(a conflict logs the row unchanged, so the workstation that pushed it is brought back to the
+server's values), and workstations are woken by ``NOTIFY medtrack_sync``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+
+from medtrack_desktop.store.base import new_id, utcnow
+from medtrack_desktop.sync.models import SyncConflict
+from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
+from medtrack_desktop.sync.wire import encode_row
+
+NOTIFY_CHANNEL = "medtrack_sync"
+Outcome = Literal["applied", "merged", "unchanged", "conflict"]
+_CONFLICTS = SyncConflict.__table__
+_LOG = text(
+    "INSERT INTO medtrack_server.changes (clinic_id, server_seq, table_name, row_id, row_data) "
+    "VALUES (:clinic_id, :server_seq, :table_name, :row_id, :row_data)"
+).bindparams(bindparam("row_data", type_=JSONB))
+_LEDGER = text(
+    "INSERT INTO medtrack_server.ledger (mutation_id, clinic_id, outcome, server_seq, "
+    "conflict_id) VALUES (:mutation_id, :clinic_id, :outcome, :server_seq, :conflict_id)")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One outbox entry in Python values: ``values`` holds every column of an insert, or the
+    fields an update changed (with ``base`` their values before)."""
+
+    mutation_id: uuid.UUID
+    table: str
+    row_id: uuid.UUID
+    operation: Literal["insert", "update"]
+    base_version: int | None
+    base: Mapping[str, Any] | None
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    mutation_id: uuid.UUID
+    outcome: Outcome
+    server_seq: int | None = None
+    conflict_id: uuid.UUID | None = None
+    #: The row is not on the server (a refused insert, an update of a row it never got): the
+    #: workstation drops its copy, kept in the conflict.
+    absent: bool = False
+
+
+class _Batch:
+    """One push transaction's sequence numbers, change log and ledger rows."""
+
+    def __init__(self, connection: Connection, clinic_id: uuid.UUID,
+                 workstation_id: uuid.UUID | None) -> None:
+        self.connection = connection
+        self.clinic_id = clinic_id
+        self.workstation_id = workstation_id
+        self.seq = int(connection.execute(text(
+            "SELECT coalesce(max(server_seq), 0) FROM medtrack_server.changes "
+            "WHERE clinic_id = :clinic_id"), {"clinic_id": clinic_id}).scalar_one())
+        self.log: list[dict[str, Any]] = []
+        self.ledger: list[dict[str, Any]] = []
+
+    def logged(self, synced_table: SyncedTable, row: Mapping[str, Any]) -> int:
+        self.seq += 1
+        columns = synced_table.table.c
+        self.log.append({
+            "clinic_id": self.clinic_id, "server_seq": self.seq,
+            "table_name": synced_table.name, "row_id": row["id"],
+            "row_data": encode_row({name: columns[name] for name in row}, row)})
+        return self.seq
+
+    def settle(self, mutation: Mutation, outcome: Outcome, seq: int | None,
+               conflict_id: uuid.UUID | None = None) -> PushResult:
+        self.ledger.append({"mutation_id": mutation.mutation_id, "clinic_id": self.clinic_id,
+                            "outcome": outcome, "server_seq": seq, "conflict_id": conflict_id})
+        return PushResult(mutation.mutation_id, outcome, seq, conflict_id)
+
+    def flush(self) -> None:
+        if self.log:
+            self.connection.execute(_LOG, self.log)
+        if self.ledger:
+            self.connection.execute(_LEDGER, self.ledger)
+        if self.log:
+            self.connection.execute(text("SELECT pg_notify(:channel, :clinic)"),
+                                    {"channel": NOTIFY_CHANNEL, "clinic": str(self.clinic_id)})
+
+
+def lock_clinic(connection: Connection, clinic_id: uuid.UUID) -> None:
+    """Serialise the clinic's pushes until this transaction ends."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                       {"key": f"medtrack_sync:{clinic_id}"})
+
+
+def apply_push(connection: Connection, *, clinic_id: uuid.UUID,
+               workstation_id: uuid.UUID | None,
+               mutations: Sequence[Mutation]) -> list[PushResult]:
+    """Apply ``mutations`` in order, in the caller's (PostgreSQL) transaction."""
+    lock_clinic(connection, clinic_id)
+    known = _ledger(connection, [mutation.mutation_id for mutation in mutations])
+    batch = _Batch(connection, clinic_id, workstation_id)
+    results = []
+    for mutation in mutations:
+        if mutation.mutation_id in known:
+            results.append(known[mutation.mutation_id])
+            continue
+        results.append(_apply_one(batch, mutation))
+    batch.flush()
+    return results
+
+
+def _ledger(connection: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, PushResult]:
+    if not ids:
+        return {}
+    rows = connection.execute(text(
+        "SELECT mutation_id, outcome, server_seq, conflict_id FROM medtrack_server.ledger "
+        "WHERE workstation_role = session_user AND mutation_id = ANY(:ids)"),
+        {"ids": ids}).all()
+    return {row.mutation_id: PushResult(
+        row.mutation_id, row.outcome, row.server_seq, row.conflict_id,
+        row.outcome == "conflict" and _absent(connection, row.conflict_id)) for row in rows}
+
+
+def _absent(connection: Connection, conflict_id: uuid.UUID) -> bool:
+    return connection.execute(select(_CONFLICTS.c.server_values.is_(None)).where(
+        _CONFLICTS.c.id == conflict_id)).scalar() is True
+
+
+def _apply_one(batch: _Batch, mutation: Mutation) -> PushResult:
+    synced_table = synced(mutation.table)
+    table = synced_table.table
+    savepoint = batch.connection.begin_nested()
+    try:
+        current = batch.connection.execute(
+            select(table).where(table.c.id == mutation.row_id).with_for_update()
+        ).mappings().first()
+        if mutation.operation == "insert" and current is None:
+            row = dict(mutation.values)
+            batch.connection.execute(insert(table), [row])
+            savepoint.commit()
+            return batch.settle(mutation, "applied", batch.logged(synced_table, row))
+        if current is None:
+            savepoint.commit()
+            return _conflict(batch, mutation, None, "missing", None)
+        changed = {name: value for name, value in mutation.values.items()
+                   if name not in BOOKKEEPING}
+        if mutation.operation == "insert":  # the server has the row already (e.g. its clinic)
+            changed = {name: value for name, value in changed.items()
+                       if name not in ("created_at", "created_by") and current[name] != value}
+        base = mutation.base or {}
+        if not changed:
+            savepoint.commit()
+            return batch.settle(mutation, "unchanged", batch.logged(synced_table, current))
+        at_base = current["version"] == mutation.base_version
+        if not at_base and any(
+                current[name] != base.get(name) for name in changed
+                if name not in synced_table.last_writer_wins):
+            savepoint.commit()
+            return _conflict(batch, mutation, current, "changed", None)
+        values = {**changed, "version": current["version"] + 1,
+                  "updated_at": mutation.values.get("updated_at", utcnow()),
+                  "updated_by": mutation.values.get("updated_by", current["updated_by"])}
+        batch.connection.execute(update(table).where(table.c.id == mutation.row_id), values)
+        savepoint.commit()
+        seq = batch.logged(synced_table, {**current, **values})
+        return batch.settle(mutation, "applied" if at_base else "merged", seq)
+    except DBAPIError as error:
+        savepoint.rollback()
+        reason, detail = _refusal(error)
+        current = None
+        if mutation.operation == "update":
+            current = batch.connection.execute(
+                select(table).where(table.c.id == mutation.row_id)).mappings().first()
+        return _conflict(batch, mutation, current, reason, detail)
+
+
+def _refusal(error: DBAPIError) -> tuple[str, str]:
+    """Why the server refused a change: a reason and a detail naming only the rule (never a
+    value: a unique key's message would quote the patient's data)."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or ""
+    diag = getattr(original, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) if diag is not None else None
+    primary = str(getattr(diag, "message_primary", "") or "") if diag is not None else ""
+    if sqlstate == "23P01":
+        return "double_booking", "the provider or room is taken then"
+    if sqlstate == "42501" and "signed" in primary:
+        return "signed", "the record is signed and read-only"
+    rule = f"constraint {constraint}" if constraint else f"SQLSTATE {sqlstate or 'unknown'}"
+    return "refused", f"the server refused the change ({rule})"
+
+
+def _conflict(batch: _Batch, mutation: Mutation, current: Mapping[str, Any] | None,
+              reason: str, detail: str | None) -> PushResult:
+    """Keep the change aside in ``sync_conflicts``; log the row as the server has it."""
+    synced_table = synced(mutation.table)
+    columns = synced_table.table.c
+    fields = [name for name in mutation.values if name not in BOOKKEEPING] or list(
+        mutation.values)
+
+    def wire(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if values is None:
+            return None
+        return encode_row({name: columns[name] for name in fields},
+                          {name: values.get(name) for name in fields})
+
+    conflict_id = new_id()
+    now = utcnow()
+    conflict = {
+        "id": conflict_id, "clinic_id": batch.clinic_id, "table_name": mutation.table,
+        "row_id": mutation.row_id, "mutation_id": mutation.mutation_id,
+        "operation": mutation.operation, "origin_workstation_id": batch.workstation_id,
+        "reason": reason, "detail": detail,
+        "base_values": wire(mutation.base), "local_values": wire(mutation.values),
+        "server_values": wire(current), "resolved_at": None, "resolved_by": None,
+        "resolution": None, "created_at": now, "updated_at": now,
+        "created_by": mutation.values.get("updated_by"),
+        "updated_by": mutation.values.get("updated_by"), "version": 1, "deleted_at": None}
+    batch.connection.execute(insert(_CONFLICTS), [conflict])
+    seq = batch.logged(synced("sync_conflicts"), conflict)
+    if current is not None:
+        seq = batch.logged(synced_table, current)
+    batch.ledger.append({"mutation_id": mutation.mutation_id, "clinic_id": batch.clinic_id,
+                         "outcome": "conflict", "server_seq": seq, "conflict_id": conflict_id})
+    return PushResult(mutation.mutation_id, "conflict", seq, conflict_id, current is None)
+
+
+def read_changes(connection: Connection, *, clinic_id: uuid.UUID, after: int,
+                 limit: int) -> list[tuple[int, str, uuid.UUID, dict[str, Any]]]:
+    """The clinic's changes numbered after ``after``, oldest first: (seq, table, row id, the
+    row in wire form)."""
+    rows = connection.execute(text(
+        "SELECT server_seq, table_name, row_id, row_data::text AS row_data "
+        "FROM medtrack_server.changes WHERE clinic_id = :clinic_id AND server_seq > :after "
+        "ORDER BY server_seq LIMIT :limit"),
+        {"clinic_id": clinic_id, "after": after, "limit": limit}).all()
+    return [(row.server_seq, row.table_name, row.row_id, json.loads(row.row_data))
+            for row in rows]
+
+
+def last_seq(connection: Connection, clinic_id: uuid.UUID) -> int:
+    return int(connection.execute(text(
+        "SELECT coalesce(max(server_seq), 0) FROM medtrack_server.changes "
+        "WHERE clinic_id = :clinic_id"), {"clinic_id": clinic_id}).scalar_one())
