@@ -12,12 +12,16 @@ delete trigger; a hard DELETE of a synced row would not sync.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Connection, inspect
 
 from medtrack_desktop.sync.tables import synced_tables
 from medtrack_desktop.sync.wire import UNCHANGED_BLOB
 
 _PREFIX = "sync_capture_"
+_BODY = re.compile(r"\sBEGIN\s", re.IGNORECASE)
+_WHEN = re.compile(r"\sWHEN\s", re.IGNORECASE)
 _SILENT = "NOT EXISTS (SELECT 1 FROM sync_state WHERE applying)"
 _NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
@@ -83,17 +87,59 @@ def install_capture(connection: Connection) -> None:
     for name, sql in wanted.items():
         if existing.get(name) != sql:
             connection.exec_driver_sql(sql)
+    _silence_guards(connection)
     if connection.exec_driver_sql("SELECT count(*) FROM sync_state").scalar_one() == 0:
         connection.exec_driver_sql(
             "INSERT INTO sync_state (id, pulled_seq, audit_pushed_seq, applying) "
             "VALUES (1, 0, 0, 0)")
 
 
+def silenced(sql: str) -> str:
+    """A trigger's SQL that fires only outside a pull: ``WHEN <silent> AND (<its own WHEN>)``."""
+    body = _BODY.search(sql)
+    if body is None or _SILENT in sql[:body.start()]:
+        return sql
+    header, rest = sql[:body.start()], sql[body.start():]
+    when = _WHEN.search(header)
+    if when is None:
+        return f"{header} WHEN {_SILENT}{rest}"
+    return f"{header[:when.end()]}{_SILENT} AND ({header[when.end():]}){rest}"
+
+
+def _silence_guards(connection: Connection) -> None:
+    """The guard triggers of synced tables (append-only, signed records, double booking) stay
+    silent while a pull applies what the server already held to the same rules."""
+    names = {synced.name for synced in synced_tables()}
+    rows = connection.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+    for name, table, sql in rows:
+        if str(name).startswith(_PREFIX) or table not in names or silenced(sql) == sql:
+            continue
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+        connection.exec_driver_sql(silenced(sql))
+
+
 def drop_capture(connection: Connection) -> None:
+    """Drop the capture triggers and give the guard triggers back their own conditions."""
     if connection.dialect.name != "sqlite":
         return
     for name in _existing(connection):
         connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    for name, sql in connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all():
+        if _SILENT in sql:
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+            connection.exec_driver_sql(_unsilenced(sql))
+
+
+def _unsilenced(sql: str) -> str:
+    if f"{_SILENT} AND (" in sql:
+        body = _BODY.search(sql)
+        assert body is not None
+        header, rest = sql[:body.start()], sql[body.start():]
+        header = header.replace(f"{_SILENT} AND (", "", 1)
+        return header[:-1] + rest if header.endswith(")") else header + rest
+    return sql.replace(f" WHEN {_SILENT}", "", 1)
 
 
 def _existing(connection: Connection) -> dict[str, str]:

@@ -70,13 +70,17 @@ def acknowledge(connection: Connection, entries: Sequence[Pending],
         connection.execute(delete(_OUTBOX).where(_OUTBOX.c.local_seq.in_(done[start:start + 500])))
     absent = [(entry.mutation.table, entry.mutation.row_id) for entry in reversed(entries)
               if (result := answered.get(entry.mutation.mutation_id)) and result.absent]
-    drop_local_rows(connection, absent)
+    if absent:
+        connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
+        drop_local_rows(connection, absent)
+        connection.execute(text("UPDATE sync_state SET applying = 0 WHERE id = 1"))
 
 
 def drop_local_rows(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) -> int:
     """Delete these rows (children first: give them newest first) unless a change to one still
     waits in the outbox or a row still points at it; returns how many went. What stays is
-    tried again at the next pull (``refused_rows``)."""
+    tried again at the next pull (``refused_rows``). Run with ``sync_state.applying`` set: the
+    guard triggers (append-only tables) then let the server's refusal through."""
     dropped = 0
     for table_name, row_id in rows:
         if connection.execute(select(_OUTBOX.c.local_seq).where(

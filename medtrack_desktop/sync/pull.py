@@ -46,19 +46,22 @@ def apply_page(connection: Connection, changes: Sequence[Change], *,
         latest.pop((table_name, row_id), None)
         latest[(table_name, row_id)] = row
     waiting = set(connection.execute(text("SELECT DISTINCT row_id FROM sync_outbox")).scalars())
-    by_table: dict[str, list[dict[str, Any]]] = {}
+    runs: list[tuple[str, list[dict[str, Any]]]] = []  # consecutive rows of one table
     skipped = 0
     for (table_name, row_id), row in latest.items():
         if _as_uuid(row_id) in waiting:
             skipped += 1
             continue
-        by_table.setdefault(table_name, []).append(row)
+        if not runs or runs[-1][0] != table_name:
+            runs.append((table_name, []))
+        runs[-1][1].append(row)
     inserted = updated = 0
-    for table_name, rows in by_table.items():
+    for table_name, rows in runs:
         added, changed = _upsert(connection, table_name, rows)
         inserted += added
         updated += changed
-    patients = [uuid.UUID(row["id"]) for row in by_table.get("patients", ())]
+    patients = [uuid.UUID(row["id"]) for table_name, rows in runs if table_name == "patients"
+                for row in rows]
     if patients:
         search_index.reindex(Session(bind=connection), patients)
     if workstation_id is not None:
@@ -93,9 +96,9 @@ def _upsert(connection: Connection, table_name: str,
             local = present.get(row["id"])
             if local is None:
                 continue
-            differing = {name: value for name, value in row.items() if local[name] != value}
-            if differing:
-                connection.execute(update(table).where(table.c.id == row["id"]), differing)
+            if any(local[name] != value for name, value in row.items()):
+                # the whole row: a column left out would take its ``onupdate`` (updated_at)
+                connection.execute(update(table).where(table.c.id == row["id"]), row)
                 updated += 1
     return inserted, updated
 

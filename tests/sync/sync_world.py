@@ -14,12 +14,13 @@ from sqlalchemy.engine import make_url
 
 from medtrack_desktop.domain.identity.field_keys import field_key_setting
 from medtrack_desktop.domain.identity.models import Clinic
+from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.round import RoundSummary, sync_round
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
-from medtrack_desktop.sync.tables import synced_tables
+from medtrack_desktop.sync.tables import synced, synced_tables
 from medtrack_desktop.sync.wire import encode_row
 
 
@@ -106,3 +107,30 @@ def differences(a: dict[str, dict[Any, Any]], b: dict[str, dict[Any, Any]]) -> l
             found.append(f"{table}: {len(only_a)} only left, {len(only_b)} only right, "
                          f"{len(changed)} differ {detail}")
     return found
+
+
+def edit(workstation: Workstation, table_name: str, row_id: uuid.UUID, **values: Any) -> None:
+    """Change a row on the workstation as a service would: new values, version + 1."""
+    table = synced(table_name).table
+    with workstation.store.engine.begin() as connection:
+        connection.execute(sa.update(table).where(table.c.id == row_id).values(
+            version=table.c.version + 1, updated_at=utcnow(), **values))
+
+
+def row_of(engine: sa.Engine, table_name: str, row_id: uuid.UUID) -> dict[str, Any] | None:
+    table = synced(table_name).table
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(table).where(table.c.id == row_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def first_patient(workstation: Workstation) -> uuid.UUID:
+    table = synced("patients").table
+    with workstation.store.engine.connect() as connection:
+        return connection.execute(sa.select(table.c.id).order_by(table.c.mrn).limit(1)
+                                  ).scalar_one()
+
+
+def outbox_size(workstation: Workstation) -> int:
+    with workstation.store.engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM sync_outbox")).scalar_one())

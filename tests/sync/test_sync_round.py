@@ -3,23 +3,34 @@ each workstation on its own login."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import uuid
+from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from demo_users import sign_in
+from server_data import MONDAY, ZONE
 from sync_world import (
     Workstation,
     differences,
+    edit,
     field_key_of,
+    first_patient,
     first_workstation,
     joining_workstation,
+    outbox_size,
+    row_of,
     snapshot,
 )
 
+from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.server import open_server_engine
-from medtrack_desktop.sync.round import local_identity
+from medtrack_desktop.sync.outbox import pending
+from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
+from medtrack_desktop.sync.server_apply import apply_push
 from medtrack_desktop.sync.server_setup import prepare_server
 
 
@@ -57,3 +68,154 @@ def test_a_clinic_made_offline_reaches_the_server_and_a_new_workstation(
 def _clinic(workstation: Workstation) -> uuid.UUID:
     with workstation.store.engine.connect() as connection:
         return local_identity(connection).clinic_id
+
+
+def _converged(admin: sa.Engine, *workstations: Workstation) -> None:
+    clinic_id = _clinic(workstations[0])
+    server = snapshot(admin, clinic_id)
+    for workstation in workstations:
+        assert differences(snapshot(workstation.store.engine, clinic_id), server) == [], \
+            workstation.name
+
+
+def _seqs(admin: sa.Engine) -> list[int]:
+    with admin.connect() as connection:
+        return list(connection.execute(sa.text(
+            "SELECT server_seq FROM medtrack_server.changes ORDER BY server_seq")).scalars())
+
+
+def test_edits_of_different_fields_offline_are_merged(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    patient = first_patient(a)
+    edit(a, "patients", patient, phone_mobile="(555) 010-1111")
+    edit(b, "patients", patient, email="ada@example.org")
+    assert a.sync().applied == 1
+    merged = b.sync()
+    assert (merged.merged, merged.conflicts) == (1, 0)
+    a.sync()
+    on_server = row_of(admin, "patients", patient)
+    assert on_server is not None
+    assert (on_server["phone_mobile"], on_server["email"]) == ("(555) 010-1111",
+                                                              "ada@example.org")
+    assert outbox_size(a) == outbox_size(b) == 0
+    _converged(admin, a, b)
+    seqs = _seqs(admin)
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap
+
+
+def test_the_same_field_changed_on_two_workstations_is_kept_as_a_conflict(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    patient = first_patient(a)
+    before = row_of(a.store.engine, "patients", patient)
+    assert before is not None
+    edit(a, "patients", patient, email="first@example.org")
+    edit(b, "patients", patient, email="second@example.org", notes="walks with a cane")
+    a.sync()
+    round_b = b.sync()
+    assert round_b.conflicts == 1
+    a.sync()
+    # nothing overwritten: the server keeps A's value, and B is brought back to it
+    for engine in (admin, a.store.engine, b.store.engine):
+        row = row_of(engine, "patients", patient)
+        assert row is not None
+        assert (row["email"], row["notes"]) == ("first@example.org", before["notes"])
+    with admin.connect() as connection:
+        conflict = connection.execute(sa.text(
+            "SELECT reason, base_values, local_values, server_values, resolved_at "
+            "FROM sync_conflicts")).mappings().one()
+    assert conflict["reason"] == "changed"
+    assert conflict["base_values"] == {"email": before["email"], "notes": before["notes"]}
+    assert conflict["local_values"] == {"email": "second@example.org",
+                                        "notes": "walks with a cane"}
+    assert conflict["server_values"] == {"email": "first@example.org",
+                                         "notes": before["notes"]}
+    assert conflict["resolved_at"] is None
+    _converged(admin, a, b)  # the conflict itself reached both workstations
+
+
+def test_a_push_answered_again_from_the_ledger_applies_nothing_twice(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, _b = pair
+    patient = first_patient(a)
+    edit(a, "patients", patient, phone_home="(555) 010-2222")
+    identity = _identity(a)
+    with a.store.engine.connect() as connection:
+        entries = pending(connection, 100)
+    mutations = [entry.mutation for entry in entries]
+    with a.server.begin() as connection:
+        first = apply_push(connection, clinic_id=identity.clinic_id,
+                           workstation_id=identity.workstation_id, mutations=mutations)
+    # the acknowledgement is lost: the workstation pushes the same batch again, then once more
+    # with the entries reordered
+    with a.server.begin() as connection:
+        again = apply_push(connection, clinic_id=identity.clinic_id,
+                           workstation_id=identity.workstation_id, mutations=mutations)
+    with a.server.begin() as connection:
+        reordered = apply_push(connection, clinic_id=identity.clinic_id,
+                               workstation_id=identity.workstation_id,
+                               mutations=mutations[::-1])
+    assert again == first
+    assert sorted(reordered, key=lambda result: str(result.mutation_id)) == sorted(
+        first, key=lambda result: str(result.mutation_id))
+    assert outbox_size(a) == len(entries)  # still there until acknowledged
+    version_after_one = row_of(admin, "patients", patient)["version"]  # type: ignore[index]
+    a.sync()
+    assert row_of(admin, "patients", patient)["version"] == version_after_one  # type: ignore[index]
+    assert outbox_size(a) == 0
+    seqs = _seqs(admin)
+    assert seqs == list(range(1, len(seqs) + 1))
+    _converged(admin, a)
+
+
+def test_a_schema_mismatch_refuses_to_sync_and_writes_nothing(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, _b = pair
+    edit(a, "patients", first_patient(a), email="waiting@example.org")
+    with admin.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    seqs = _seqs(admin)
+    with pytest.raises(SyncRefused, match=r"schema 9999.*update this workstation"):
+        a.sync()
+    assert _seqs(admin) == seqs
+    assert outbox_size(a) == 1
+
+
+def test_a_slot_booked_on_two_workstations_offline_becomes_a_double_booking_conflict(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    booked = {ws.name: _book_the_same_slot(ws) for ws in (a, b)}
+    a.sync()
+    round_b = b.sync()
+    assert round_b.conflicts >= 1
+    with admin.connect() as connection:
+        reasons = connection.execute(sa.text(
+            "SELECT reason, table_name FROM sync_conflicts")).all()
+    assert ("double_booking", "appointments") in reasons
+    assert row_of(admin, "appointments", booked["a"]) is not None
+    assert row_of(admin, "appointments", booked["b"]) is None
+    a.sync()
+    b.sync()
+    assert row_of(b.store.engine, "appointments", booked["b"]) is None  # kept in the conflict
+    _converged(admin, a, b)
+
+
+def _book_the_same_slot(workstation: Workstation) -> uuid.UUID:
+    desk = sign_in(workstation.store, "desk")
+    with workstation.store.engine.connect() as connection:
+        appointment = connection.execute(sa.text(
+            "SELECT patient_id, provider_id, facility_id, category_id FROM appointments")
+        ).mappings().first()
+    assert appointment is not None
+    return perform(workstation.store, desk, book_appointment, booking=Booking(
+        patient_id=uuid.UUID(appointment["patient_id"]),
+        provider_id=uuid.UUID(appointment["provider_id"]),
+        facility_id=uuid.UUID(appointment["facility_id"]),
+        category_id=uuid.UUID(appointment["category_id"]),
+        starts_at=datetime.combine(MONDAY, time(10, 30), ZONE))).id
+
+
+def _identity(workstation: Workstation) -> Identity:
+    with workstation.store.engine.connect() as connection:
+        return local_identity(connection)
