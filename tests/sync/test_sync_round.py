@@ -27,6 +27,7 @@ from sync_world import (
 
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
+from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
@@ -219,3 +220,32 @@ def _book_the_same_slot(workstation: Workstation) -> uuid.UUID:
 def _identity(workstation: Workstation) -> Identity:
     with workstation.store.engine.connect() as connection:
         return local_identity(connection)
+
+
+def test_staff_sign_in_offline_tombstones_travel_and_the_audit_chain_is_anchored(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    patient = first_patient(a)
+    edit(a, "patients", patient, deleted_at=utcnow())
+    a.sync()
+    b.sync()
+    assert row_of(b.store.engine, "patients", patient)["deleted_at"] is not None  # type: ignore[index]
+    b.server.dispose()
+    # offline: a user made on A signs in on B (users, roles, clinic settings came down)
+    desk = sign_in(b.store, "desk")
+    assert desk.username == "desk"
+    identity = _identity(a)
+    with a.store.engine.connect() as connection:
+        head = connection.execute(sa.text(
+            "SELECT seq, entry_hash FROM audit_log WHERE workstation_id = :ws "
+            "ORDER BY seq DESC LIMIT 1"), {"ws": identity.workstation_id.hex}).one()
+    with admin.connect() as connection:
+        anchored = connection.execute(sa.text(
+            "SELECT seq, entry_hash FROM medtrack_server.audit_anchors "
+            "WHERE workstation_id = :ws ORDER BY seq DESC LIMIT 1"),
+            {"ws": identity.workstation_id}).one()
+        copied = connection.execute(sa.text(
+            "SELECT count(*) FROM audit_log WHERE workstation_id = :ws"),
+            {"ws": identity.workstation_id}).scalar_one()
+    assert tuple(anchored) == tuple(head)
+    assert copied == head[0]  # the whole chain, 1..head
