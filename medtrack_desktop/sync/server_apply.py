@@ -36,6 +36,7 @@ from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
 from medtrack_desktop.sync.wire import encode_row
 
 NOTIFY_CHANNEL = "medtrack_sync"
+_RUN = 1000
 Outcome = Literal["applied", "merged", "unchanged", "conflict"]
 _CONFLICTS = SyncConflict.__table__
 _LOG = text(
@@ -86,6 +87,15 @@ class _Batch:
         self.log: list[dict[str, Any]] = []
         self.ledger: list[dict[str, Any]] = []
 
+    def mark(self) -> tuple[int, int, int]:
+        return self.seq, len(self.log), len(self.ledger)
+
+    def restore(self, mark: tuple[int, int, int]) -> None:
+        """Forget what was noted since ``mark`` (its writes were rolled back)."""
+        self.seq = mark[0]
+        del self.log[mark[1]:]
+        del self.ledger[mark[2]:]
+
     def logged(self, synced_table: SyncedTable, row: Mapping[str, Any]) -> int:
         self.seq += 1
         columns = synced_table.table.c
@@ -120,18 +130,36 @@ def lock_clinic(connection: Connection, clinic_id: uuid.UUID) -> None:
 def apply_push(connection: Connection, *, clinic_id: uuid.UUID,
                workstation_id: uuid.UUID | None,
                mutations: Sequence[Mutation]) -> list[PushResult]:
-    """Apply ``mutations`` in order, in the caller's (PostgreSQL) transaction."""
+    """Apply ``mutations`` in order, in the caller's (PostgreSQL) transaction; a mutation
+    given twice is applied once."""
     lock_clinic(connection, clinic_id)
     known = _ledger(connection, [mutation.mutation_id for mutation in mutations])
     batch = _Batch(connection, clinic_id, workstation_id)
-    results = []
+    fresh: dict[uuid.UUID, Mutation] = {}
     for mutation in mutations:
-        if mutation.mutation_id in known:
-            results.append(known[mutation.mutation_id])
-            continue
-        results.append(_apply_one(batch, mutation))
+        if mutation.mutation_id not in known:
+            fresh.setdefault(mutation.mutation_id, mutation)
+    answered = dict(known)
+    for run in _runs(list(fresh.values())):
+        answered.update((result.mutation_id, result) for result in _apply_run(batch, run))
     batch.flush()
-    return results
+    return [answered[mutation.mutation_id] for mutation in mutations]
+
+
+def _runs(mutations: list[Mutation]) -> list[list[Mutation]]:
+    """Consecutive mutations of one table and operation, each row at most once in a run (a
+    later change of the same row waits for the run before it)."""
+    runs: list[list[Mutation]] = []
+    rows: set[uuid.UUID] = set()
+    for mutation in mutations:
+        last = runs[-1] if runs else None
+        if (last is None or len(last) >= _RUN or mutation.row_id in rows
+                or (last[0].table, last[0].operation) != (mutation.table, mutation.operation)):
+            runs.append([])
+            rows = set()
+        runs[-1].append(mutation)
+        rows.add(mutation.row_id)
+    return runs
 
 
 def _ledger(connection: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, PushResult]:
@@ -151,52 +179,89 @@ def _absent(connection: Connection, conflict_id: uuid.UUID) -> bool:
         _CONFLICTS.c.id == conflict_id)).scalar() is True
 
 
-def _apply_one(batch: _Batch, mutation: Mutation) -> PushResult:
-    synced_table = synced(mutation.table)
+def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
+    """Apply a run with one locking read and one write per kind of change; when the server
+    refuses any of it, again one by one, so only the refused change becomes a conflict."""
+    synced_table = synced(run[0].table)
     table = synced_table.table
+    mark = batch.mark()
     savepoint = batch.connection.begin_nested()
     try:
-        current = batch.connection.execute(
-            select(table).where(table.c.id == mutation.row_id).with_for_update()
-        ).mappings().first()
-        if mutation.operation == "insert" and current is None:
-            row = dict(mutation.values)
-            batch.connection.execute(insert(table), [row])
-            savepoint.commit()
-            return batch.settle(mutation, "applied", batch.logged(synced_table, row))
-        if current is None:
-            savepoint.commit()
-            return _conflict(batch, mutation, None, "missing", None)
-        changed = {name: value for name, value in mutation.values.items()
-                   if name not in BOOKKEEPING}
-        if mutation.operation == "insert":  # the server has the row already (e.g. its clinic)
-            changed = {name: value for name, value in changed.items()
-                       if name not in ("created_at", "created_by") and current[name] != value}
-        base = mutation.base or {}
-        if not changed:
-            savepoint.commit()
-            return batch.settle(mutation, "unchanged", batch.logged(synced_table, current))
-        at_base = current["version"] == mutation.base_version
-        if not at_base and any(
-                current[name] != base.get(name) for name in changed
-                if name not in synced_table.last_writer_wins):
-            savepoint.commit()
-            return _conflict(batch, mutation, current, "changed", None)
-        values = {**changed, "version": current["version"] + 1,
-                  "updated_at": mutation.values.get("updated_at", utcnow()),
-                  "updated_by": mutation.values.get("updated_by", current["updated_by"])}
-        batch.connection.execute(update(table).where(table.c.id == mutation.row_id), values)
+        current = {row["id"]: row for row in batch.connection.execute(
+            select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))
+            .with_for_update()).mappings()}
+        results, inserts, updates = [], [], []
+        for mutation in run:
+            row = current.get(mutation.row_id)
+            decision, values = _decide(synced_table, mutation, row)
+            if decision == "insert":
+                inserts.append(values)
+                results.append(batch.settle(mutation, "applied",
+                                            batch.logged(synced_table, values)))
+            elif decision in ("applied", "merged"):
+                updates.append({"row_id_": mutation.row_id, **values})
+                results.append(batch.settle(mutation, decision,  # type: ignore[arg-type]
+                                            batch.logged(synced_table, {**row, **values})))
+            elif decision == "unchanged":
+                results.append(batch.settle(mutation, "unchanged",
+                                            batch.logged(synced_table, row)))  # type: ignore[arg-type]
+            else:
+                results.append(_conflict(batch, mutation, row, decision, None))
+        if inserts:
+            batch.connection.execute(insert(table), inserts)
+        for group in _same_keys(updates):
+            keys = [key for key in group[0] if key != "row_id_"]
+            batch.connection.execute(
+                update(table).where(table.c.id == bindparam("row_id_"))
+                .values({key: bindparam(key) for key in keys}), group)
         savepoint.commit()
-        seq = batch.logged(synced_table, {**current, **values})
-        return batch.settle(mutation, "applied" if at_base else "merged", seq)
+        return results
     except DBAPIError as error:
         savepoint.rollback()
-        reason, detail = _refusal(error)
-        current = None
-        if mutation.operation == "update":
-            current = batch.connection.execute(
-                select(table).where(table.c.id == mutation.row_id)).mappings().first()
-        return _conflict(batch, mutation, current, reason, detail)
+        batch.restore(mark)
+        if len(run) > 1:
+            return [result for mutation in run for result in _apply_run(batch, [mutation])]
+        return [_refused(batch, run[0], error)]
+
+
+def _decide(synced_table: SyncedTable, mutation: Mutation, current: Mapping[str, Any] | None
+            ) -> tuple[str, dict[str, Any]]:
+    """What a change does to the server's row: ("insert", row), ("applied" | "merged",
+    values to set), ("unchanged", {}), or a conflict's reason ("changed" | "missing", {})."""
+    if current is None:
+        return ("insert", dict(mutation.values)) if mutation.operation == "insert" else (
+            "missing", {})
+    changed = {name: value for name, value in mutation.values.items()
+               if name not in BOOKKEEPING}
+    if mutation.operation == "insert":  # the server has the row already (e.g. its clinic)
+        changed = {name: value for name, value in changed.items()
+                   if name not in ("created_at", "created_by") and current[name] != value}
+    if not changed:
+        return "unchanged", {}
+    base = mutation.base or {}
+    at_base = current["version"] == mutation.base_version
+    if not at_base and any(current[name] != base.get(name) for name in changed
+                           if name not in synced_table.last_writer_wins):
+        return "changed", {}
+    return ("applied" if at_base else "merged"), {
+        **changed, "version": current["version"] + 1,
+        "updated_at": mutation.values.get("updated_at", utcnow()),
+        "updated_by": mutation.values.get("updated_by", current["updated_by"])}
+
+
+def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
+def _refused(batch: _Batch, mutation: Mutation, error: DBAPIError) -> PushResult:
+    reason, detail = _refusal(error)
+    table = synced(mutation.table).table
+    current = batch.connection.execute(
+        select(table).where(table.c.id == mutation.row_id)).mappings().first()
+    return _conflict(batch, mutation, current, reason, detail)
 
 
 def _refusal(error: DBAPIError) -> tuple[str, str]:

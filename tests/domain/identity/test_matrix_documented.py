@@ -26,6 +26,6 @@ def test_role_matrix_rows_follow_the_seed() -> None:
     assert list(rows) == ["physician", "nurse", "medical_assistant", "front_desk", "biller",
                           "admin", "patient"]
     assert rows["admin"].permissions == ("audit.read", "clinic.admin", "privacy.admin",
-                                         "user.admin")
+                                         "sync.resolve", "user.admin")
     assert "chart.sign" in rows["physician"].permissions
     assert "chart.sign" not in rows["nurse"].permissions
