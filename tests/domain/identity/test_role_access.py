@@ -62,6 +62,7 @@ from medtrack_desktop.domain.patients.registry import (
 )
 from medtrack_desktop.domain.patients.search import search_patients
 from medtrack_desktop.store.engine import Store
+from medtrack_desktop.sync.conflict_review import open_conflicts
 
 # role -> the demo user who holds only that role
 USERS = {"physician": "physician", "nurse": "nurse", "medical_assistant": "assistant",
@@ -172,6 +173,9 @@ CASES = (
     Case("merge_patients", MERGING, lambda s, a, r, f: perform(
         s, a, merge_patients, survivor_id=f["other"], merged_id=_duplicate(s, a.seat, r),
         reason=REASON)),
+    # the conflict review screen: the roles that own the clinic's records, and the admin
+    Case("open_conflicts", {"physician", "nurse", "front_desk", "admin"},
+         lambda s, a, _r, _f: perform(s, a, open_conflicts)),
 )
 
 
