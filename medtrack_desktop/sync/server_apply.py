@@ -187,9 +187,12 @@ def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
     mark = batch.mark()
     savepoint = batch.connection.begin_nested()
     try:
-        current = {row["id"]: row for row in batch.connection.execute(
-            select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))
-            .with_for_update()).mappings()}
+        found = select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))
+        if run[0].operation == "update":
+            # locked against the server's own writers (pushes are serialised already); not
+            # for inserts: an append-only table grants no UPDATE, which FOR UPDATE needs
+            found = found.with_for_update()
+        current = {row["id"]: row for row in batch.connection.execute(found).mappings()}
         results, inserts, updates = [], [], []
         for mutation in run:
             row = current.get(mutation.row_id)

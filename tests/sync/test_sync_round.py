@@ -25,7 +25,16 @@ from sync_world import (
     snapshot,
 )
 
+from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.calls import perform
+from medtrack_desktop.domain.chart.documents import attach_document
+from medtrack_desktop.domain.chart.encounters import (
+    EncounterInput,
+    NoteDraft,
+    save_note,
+    start_encounter,
+)
+from medtrack_desktop.domain.chart.signing import sign_encounter
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.server import open_server_engine
@@ -33,6 +42,11 @@ from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
 from medtrack_desktop.sync.server_apply import apply_push
 from medtrack_desktop.sync.server_setup import prepare_server
+
+#: A one-pixel PNG: a document's bytes, NULs and high bytes included, must travel intact.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
+       b"\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00\x00\x00"
+       b"IEND\xaeB`\x82")
 
 
 @pytest.fixture
@@ -249,3 +263,39 @@ def test_staff_sign_in_offline_tombstones_travel_and_the_audit_chain_is_anchored
             {"ws": identity.workstation_id}).scalar_one()
     assert tuple(anchored) == tuple(head)
     assert copied == head[0]  # the whole chain, 1..head
+
+
+def test_an_edit_of_a_note_signed_meanwhile_is_refused_and_kept(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    patient = first_patient(a)
+    doctor = sign_in(a.store, "drlee")
+    when = datetime(2026, 11, 20, 15, 0, tzinfo=ZONE)
+    visit = perform(a.store, doctor, start_encounter, patient_id=patient, entered=EncounterInput(
+        encounter_type="office", starts_at=when, reason="Cough"), now=when)
+    version = perform(a.store, doctor, save_note, encounter_id=visit.id, version=visit.version,
+                      draft=NoteDraft(subjective="Dry cough for a week.", plan="Fluids."))
+    perform(a.store, doctor, attach_document, patient_id=patient, title="Referral letter",
+            category="referral", file_name="referral.png", data=PNG,
+            encounter_id=visit.id)
+    a.sync()
+    b.sync()  # B has the draft note and its document (bytes and all)
+    perform(a.store, doctor, sign_encounter, encounter_id=visit.id, version=version,
+            password=DEMO_PASSWORD)
+    a.sync()
+    edit(b, "encounters", visit.id, plan="Fluids and rest.")  # B has not heard of the signature
+    assert b.sync().conflicts == 1
+    with admin.connect() as connection:
+        conflict = connection.execute(sa.text(
+            "SELECT reason, local_values FROM sync_conflicts")).one()
+    assert conflict.reason == "signed"
+    assert conflict.local_values["plan"] == "Fluids and rest."
+    for engine in (admin, b.store.engine):
+        row = row_of(engine, "encounters", visit.id)
+        assert row is not None
+        assert (row["status"], row["plan"]) == ("signed", "Fluids.")
+    a.sync()
+    _converged(admin, a, b)
+    with b.store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT data FROM document_contents")).scalar_one() \
+            == PNG
