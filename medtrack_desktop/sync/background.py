@@ -28,11 +28,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from medtrack_desktop.store.base import utcnow
-from medtrack_desktop.sync.models import OutboxEntry, SyncConflict, SyncState
+from medtrack_desktop.store.errors import StoreError
+from medtrack_desktop.sync.conflict_review import open_conflict_count
+from medtrack_desktop.sync.models import OutboxEntry, SyncState
 from medtrack_desktop.sync.outbox import pending_count
 from medtrack_desktop.sync.round import RoundSummary, SyncRefused, local_identity, sync_round
 from medtrack_desktop.sync.server_apply import NOTIFY_CHANNEL
@@ -148,7 +151,10 @@ class SyncRunner:
         except SyncRefused as exc:  # no clinic yet
             self._publish(self._read_status("not_configured", error=str(exc)))
             return
-        except Exception as exc:  # keyring or settings trouble: say so, never a traceback
+        except StoreError as exc:  # no password kept, a passphrase needed: its own words
+            self._publish(self._read_status("not_configured", error=str(exc)))
+            return
+        except Exception as exc:  # never a traceback in front of a user
             log.warning("clinic server settings unusable: %s", type(exc).__name__)
             self._publish(self._read_status(
                 "not_configured", error=f"The server settings are unusable "
@@ -249,9 +255,7 @@ class SyncRunner:
             row = connection.execute(select(SyncState.last_success_at, SyncState.last_error)
                                      .where(SyncState.id == 1)).one_or_none()
             pending = pending_count(connection)
-            conflicts = connection.execute(select(func.count()).select_from(SyncConflict)
-                                           .where(SyncConflict.resolved_at.is_(None))
-                                           ).scalar_one()
+            conflicts = open_conflict_count(Session(bind=connection))
         last_success, last_error = row if row is not None else (None, None)
         return SyncStatus(state, last_success, error or last_error, pending, int(conflicts),
                           received, retry_in)

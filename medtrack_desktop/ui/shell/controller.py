@@ -38,7 +38,10 @@ from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from medtrack_desktop.ui.shell.main_window import MainWindow
+    from medtrack_desktop.ui.shell.sync_status import BackgroundSync
 
 log = logging.getLogger(__name__)
 DEMO_PATIENTS = 250
@@ -58,9 +61,14 @@ class ShellController(QObject):
         on_login_shown: Callable[[], None] | None = None,
         show_error: Callable[[str], None] | None = None,
         idle_lock_ms: int | None = None,
+        open_server: Callable[[Engine], Engine | None] | None = None,
     ) -> None:
         super().__init__()
         self.settings, self.keys, self.tasks = settings, keys, tasks
+        # The clinic server's engine for the workstation database (None: none set up);
+        # tests hand in their own server.
+        self.open_server = open_server or self._open_clinic_server
+        self.sync: BackgroundSync | None = None
         self.on_login_shown = on_login_shown
         self.idle_lock_ms = idle_lock_ms  # None: the clinic's setting (tests pass a short one)
         self.show_error = show_error or (
@@ -224,19 +232,29 @@ class ShellController(QObject):
         else:
             self._quit()
 
+    def _open_clinic_server(self, local: Engine) -> Engine | None:
+        from medtrack_desktop.sync.connection import open_clinic_server
+
+        return open_clinic_server(local, self.keys)
+
     def _open_main_window(self, actor: Actor) -> None:
         # Imported here, after sign-in: the sign-in window must show as soon as possible.
         from medtrack_desktop.ui.shell.locking import WorkstationLocker
         from medtrack_desktop.ui.shell.main_window import MainWindow
+        from medtrack_desktop.ui.shell.sync_status import BackgroundSync
 
         assert self.context is not None
-        self.window = MainWindow(context=self.context, actor=actor, modules=modules_for(actor))
+        local = self.context.store.engine
+        self.sync = BackgroundSync(local, lambda: self.open_server(local), parent=self)
+        self.window = MainWindow(context=self.context, actor=actor, modules=modules_for(actor),
+                                 sync=self.sync)
         self.window.sig_sign_out.connect(lambda: self._end_session(actor, then=self.show_login))
         self.window.sig_quit.connect(lambda: self._end_session(actor, then=self._quit))
         self.window.sig_switch_user.connect(
             lambda: self._end_session(actor, then=self.show_login, reason="switch user")
         )
         self.window.showMaximized()
+        self.sync.start()  # after the window shows: its first status finds the label there
         WorkstationLocker(window=self.window, actor=actor, store=self.context.store,
                           tasks=self.tasks, idle_ms=self.idle_lock_ms)
         # What exists now (modules, mapped classes, the window) lives as long as the session:
@@ -259,10 +277,18 @@ class ShellController(QObject):
             then()
 
         self.window = None
+        self._stop_sync()
         gc.unfreeze()  # the session's window may be collected now (frozen again at sign-in)
         self.tasks.start("sign-out", record, on_done=lambda _r: then(), on_failed=failed)
 
+    def _stop_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync.deleteLater()
+            self.sync = None
+
     def _quit(self) -> None:
+        self._stop_sync()
         self.tasks.wait(10_000)
         if self.context is not None:
             self.context.store.close()

@@ -32,6 +32,7 @@ from medtrack_desktop.ui.icons import app_icon, icon
 from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.shell.account_dialogs import ChangePasswordDialog, TwoStepSetupDialog
 from medtrack_desktop.ui.shell.patient_opening import PatientOpener
+from medtrack_desktop.ui.shell.sync_status import BackgroundSync, SyncStatusLabel
 from medtrack_desktop.ui.tasks import while_shown
 from medtrack_desktop.ui.widgets.patient_bar import PatientContextBar
 from medtrack_desktop.ui.workspace import Changed, Workspace
@@ -46,9 +47,11 @@ class MainWindow(QMainWindow):
     sig_lock_requested = Signal()
     sig_switch_user = Signal()
 
-    def __init__(self, *, context: AppContext, actor: Actor, modules: list[ModuleSpec]) -> None:
+    def __init__(self, *, context: AppContext, actor: Actor, modules: list[ModuleSpec],
+                 sync: BackgroundSync | None = None) -> None:
         super().__init__()
         self.context, self.actor, self.modules = context, actor, modules
+        self.sync = sync
         self._leaving = False
         self.lock_screen: QWidget | None = None
         self._title = f"MedTrack Desktop — {context.seat.clinic_name}"  # never patient data
@@ -114,6 +117,10 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self._action("&Close patient", "Ctrl+W",
                                              self.workspace.close_patient))
             file_menu.addSeparator()
+        self.sync_now_action = self._action("S&ync now", "F9", self.sync_now)
+        self.sync_now_action.setEnabled(self.sync is not None)
+        file_menu.addAction(self.sync_now_action)
+        file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Lock workstation", "Ctrl+L", self.sig_lock_requested)
         )
@@ -143,6 +150,20 @@ class MainWindow(QMainWindow):
         for label in (self.user_label, self.workstation_label, self.clinic_label):
             label.setAccessibleName(label.text().split(":")[0])
             self.statusBar().addPermanentWidget(label)
+        self.sync_label = SyncStatusLabel(ZoneInfo(self.context.seat.clinic_timezone))
+        self.statusBar().addPermanentWidget(self.sync_label)
+        if self.sync is not None:
+            self.sync.sig_status.connect(self.sync_label.show_status)
+            self.sync.sig_received.connect(self._synced_changes)
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.request()
+
+    def _synced_changes(self) -> None:
+        """Another workstation's changes arrived: which kinds is not known here, so every
+        view that shows clinic data decides for itself as after a local command."""
+        self.workspace.announce(Changed.PATIENTS | Changed.CHART | Changed.SCHEDULE)
 
     def change_password(self) -> None:
         ChangePasswordDialog(store=self.context.store, actor=self.actor,
