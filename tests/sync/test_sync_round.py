@@ -20,6 +20,8 @@ from sync_world import (
     first_patient,
     first_workstation,
     joining_workstation,
+    login_engine,
+    new_store,
     outbox_size,
     row_of,
     snapshot,
@@ -38,10 +40,12 @@ from medtrack_desktop.domain.chart.signing import sign_encounter
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.server import open_server_engine
+from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
+from medtrack_desktop.sync.pull import cursor
 from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
 from medtrack_desktop.sync.server_apply import apply_push
-from medtrack_desktop.sync.server_setup import prepare_server
+from medtrack_desktop.sync.server_setup import add_workstation, prepare_server
 
 #: A one-pixel PNG: a document's bytes, NULs and high bytes included, must travel intact.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
@@ -299,3 +303,39 @@ def test_an_edit_of_a_note_signed_meanwhile_is_refused_and_kept(
     with b.store.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT data FROM document_contents")).scalar_one() \
             == PNG
+
+
+class _Unplugged(RuntimeError):
+    pass
+
+
+def test_a_bootstrap_cut_short_goes_on_from_the_last_page_applied(
+        tmp_path: Path, admin: sa.Engine, server_url: str) -> None:
+    a, clinic_id = first_workstation(tmp_path, admin, server_url, "a")
+    a.sync()
+    store = new_store(tmp_path / "late.db")
+    login = add_workstation(admin, clinic_id=clinic_id, name="late")
+    server = login_engine(server_url, login.role, login.password)
+    seen: list[int] = []
+
+    def unplug_after_two_pages(step: str, done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) == 2:
+            raise _Unplugged
+
+    try:
+        with pytest.raises(_Unplugged):
+            join_clinic(store.engine, server, workstation_name="late",
+                        field_key=field_key_of(a.store, clinic_id),
+                        progress=unplug_after_two_pages, page_size=20)
+        with store.engine.connect() as connection:
+            assert cursor(connection) == seen[1]  # two pages kept
+        join_clinic(store.engine, server, workstation_name="late",
+                    field_key=field_key_of(a.store, clinic_id), page_size=20)
+        late = Workstation("late", store, server)
+        a.sync()
+        _converged(admin, a, late)
+    finally:
+        a.close()
+        store.close()
+        server.dispose()
