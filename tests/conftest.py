@@ -99,7 +99,12 @@ def demo_store(demo_db: tuple[Path, bytes]) -> Iterator[Store]:
 
 @pytest.fixture(scope="session")
 def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real PostgreSQL: ``MEDTRACK_TEST_PG_URL`` if given, else a throwaway pgserver."""
+    """A real PostgreSQL: ``MEDTRACK_TEST_PG_URL`` if given, else a throwaway pgserver.
+
+    Under pytest-xdist each worker has a basetemp of its own (``.../popen-gw0``), hence its own
+    data directory and Unix socket: a server per worker. Workers sharing ``MEDTRACK_TEST_PG_URL``
+    do not collide either: every test gets a database of its own (``pg_url``), and the roles the
+    sync tests make carry that database's name."""
     given = os.environ.get("MEDTRACK_TEST_PG_URL")
     if given:
         yield given
