@@ -234,13 +234,14 @@ def _decide(synced_table: SyncedTable, mutation: Mutation, current: Mapping[str,
     if current is None:
         return ("insert", dict(mutation.values)) if mutation.operation == "insert" else (
             "missing", {})
+    if mutation.operation == "insert":
+        # The server has the row already: the same id is the same row, which reached the
+        # server before this insert did (a clinic adopted from this workstation).
+        return "unchanged", {}
     changed = {name: value for name, value in mutation.values.items()
                if name not in BOOKKEEPING}
-    if mutation.operation == "insert":  # the server has the row already (e.g. its clinic)
-        changed = {name: value for name, value in changed.items()
-                   if name not in ("created_at", "created_by") and current[name] != value}
-    if not changed:
-        return "unchanged", {}
+    if all(current[name] == value for name, value in changed.items()):
+        return "unchanged", {}  # the server holds these values already
     base = mutation.base or {}
     at_base = current["version"] == mutation.base_version
     if not at_base and any(current[name] != base.get(name) for name in changed

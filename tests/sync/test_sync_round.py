@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from demo_users import sign_in
-from server_data import MONDAY, ZONE
+from server_data import MONDAY, ZONE, fill_clinic
 from sync_world import (
     Workstation,
     differences,
@@ -37,6 +37,7 @@ from medtrack_desktop.domain.chart.encounters import (
     start_encounter,
 )
 from medtrack_desktop.domain.chart.signing import sign_encounter
+from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.server import open_server_engine
@@ -45,7 +46,7 @@ from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.pull import cursor
 from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
 from medtrack_desktop.sync.server_apply import apply_push
-from medtrack_desktop.sync.server_setup import add_workstation, prepare_server
+from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic, prepare_server
 
 #: A one-pixel PNG: a document's bytes, NULs and high bytes included, must travel intact.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
@@ -339,3 +340,26 @@ def test_a_bootstrap_cut_short_goes_on_from_the_last_page_applied(
         a.close()
         store.close()
         server.dispose()
+
+
+def test_a_clinic_changed_before_the_server_adopted_it_pushes_without_conflicts(
+        tmp_path: Path, admin: sa.Engine, server_url: str) -> None:
+    store = new_store(tmp_path / "first.db")
+    clinic_id = fill_clinic(store, "Clinic A", keep_seat=True)
+    workstation = Workstation("first", store, admin)
+    edit(workstation, "clinics", clinic_id, phone="(555) 010-3333")
+    with store.engine.connect() as connection:
+        adopt_clinic(admin, dict(connection.execute(
+            sa.select(Clinic.__table__)).mappings().one()))
+    edit(workstation, "clinics", clinic_id, idle_lock_minutes=7)
+    login = add_workstation(admin, clinic_id=clinic_id, name="first")
+    workstation.server = login_engine(server_url, login.role, login.password)
+    try:
+        summary = workstation.sync()
+        assert summary.conflicts == 0
+        clinic = row_of(admin, "clinics", clinic_id)
+        assert clinic is not None
+        assert (clinic["phone"], clinic["idle_lock_minutes"]) == ("(555) 010-3333", 7)
+        _converged(admin, workstation)
+    finally:
+        workstation.close()
