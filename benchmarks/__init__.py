@@ -16,6 +16,7 @@ from benchmarks import (
     icd10,
     labels,
     patients,
+    sync_latency,
 )
 from benchmarks.common import Scenario
 
@@ -24,7 +25,7 @@ SCENARIOS: dict[str, Scenario] = {
     for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
                      audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO,
                      patients.GENERATE, patients.SEARCH, patients.SAVE, icd10.SCENARIO,
-                     chart.SCENARIO, calendar.SCENARIO)
+                     chart.SCENARIO, calendar.SCENARIO, sync_latency.SCENARIO)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]
