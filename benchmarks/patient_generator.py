@@ -47,6 +47,9 @@ load 3.2 -> 5.1: 328 s, 276 CPU seconds).
   database's journal is a rollback journal for the load (in WAL every page of the copy would be
   written twice; full sync either way), and WAL again after. Secondary indexes are dropped and
   made again, so the schema is exactly the migrated one.
+- The patients are not put in the sync outbox (the capture triggers stay silent, as while a
+  pull applies): a generated clinic reaches a server by a workstation joining it, not by a
+  million pushes. Killed mid-load, the database keeps the triggers silenced; generate again.
 - Left: on an idle machine the ~250 CPU seconds fit in 180 s only with little to spare; the
   serial tail (~60 s after the loop) and ``synthetic_people`` (~50 s of the row maker, same
   people required) are what would have to shrink.
@@ -555,8 +558,12 @@ def generate_patients(
         for pragma in ("foreign_keys = OFF", "ignore_check_constraints = ON",
                        f"cache_size = -{LOAD_CACHE_KIB}", "journal_mode = DELETE"):
             connection.execute(f"PRAGMA {pragma}")
-        generated = _load(connection, plan, progress,
-                          store.path.with_name(f"{store.path.name}.terms-{uuid.uuid4().hex}"))
+        connection.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+        try:
+            generated = _load(connection, plan, progress, store.path.with_name(
+                f"{store.path.name}.terms-{uuid.uuid4().hex}"))
+        finally:
+            connection.execute("UPDATE sync_state SET applying = 0 WHERE id = 1")
         (mode,), = connection.execute("PRAGMA journal_mode = WAL")
         if mode != "wal":
             raise RuntimeError(f"the database stayed in journal mode {mode} after the load")

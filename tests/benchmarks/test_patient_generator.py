@@ -93,6 +93,10 @@ def test_schema_is_the_migrated_one(built: Built) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         analysed = connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars()
         assert {"patients", "patient_search_terms"} <= set(analysed)
+        # nothing generated waits to be pushed, and changes made from now on are captured
+        assert connection.exec_driver_sql(
+            "SELECT count(*) FROM sync_outbox WHERE table_name = 'patients'").scalar() == 0
+        assert connection.exec_driver_sql("SELECT applying FROM sync_state").scalar() == 0
 
 
 def test_every_search_term_is_term_rows(built: Built) -> None:
