@@ -28,6 +28,7 @@ from medtrack_desktop.cli import (
     patients,
     reminders,
     server,
+    sync,
     users,
 )
 from medtrack_desktop.cli.common import (
@@ -56,6 +57,7 @@ _COMMANDS: tuple[Callable[[CommandTree], None], ...] = (
     patients.add_patient_commands,
     reminders.add_reminder_commands,
     server.add_server_commands,
+    sync.add_sync_commands,
     database.add_info,
 )
 
