@@ -40,6 +40,7 @@ from medtrack_desktop.domain.chart.signing import sign_encounter
 from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
@@ -189,7 +190,7 @@ def test_a_push_answered_again_from_the_ledger_applies_nothing_twice(
     _converged(admin, a)
 
 
-def test_a_schema_mismatch_refuses_to_sync_and_writes_nothing(
+def test_a_schema_or_release_mismatch_refuses_to_sync_and_writes_nothing(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, _b = pair
     edit(a, "patients", first_patient(a), email="waiting@example.org")
@@ -197,6 +198,15 @@ def test_a_schema_mismatch_refuses_to_sync_and_writes_nothing(
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     seqs = _seqs(admin)
     with pytest.raises(SyncRefused, match=r"schema 9999.*update this workstation"):
+        a.sync()
+    assert _seqs(admin) == seqs
+    assert outbox_size(a) == 1
+    with admin.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :head"),
+                           {"head": head_revision()})
+        connection.execute(sa.text(
+            "UPDATE medtrack_server.server_info SET value = '9.9.0' WHERE key = 'app_version'"))
+    with pytest.raises(SyncRefused, match=r"runs MedTrack 9\.9\.0"):
         a.sync()
     assert _seqs(admin) == seqs
     assert outbox_size(a) == 1
