@@ -199,7 +199,7 @@ def open_conflicts(session: Session, actor: Actor, *,
     return [ConflictSummary(
         id=row["id"], record=record_label(row["table_name"]), table_name=row["table_name"],
         reason=row["reason"], reason_text=REASONS.get(row["reason"], row["reason"]),
-        fields=tuple(field_label(name) for name in _fields(row)),
+        fields=tuple(field_label(name) for name in _shown_fields(row)),
         created_at=row["created_at"], workstation=_workstation(names, row),
         concerns_patient=_patient_column(row["table_name"]) is not None,
         may_resolve=_owner(row["table_name"]) is None or _may_resolve(actor, row["table_name"]),
@@ -220,7 +220,7 @@ def conflict_detail(session: Session, actor: Actor, *,
     base, local, server = row["base_values"] or {}, row["local_values"] or {}, row["server_values"]
     refused_insert = _refused_insert(row)
     fields = []
-    for name in _fields(row):
+    for name in _shown_fields(row):
         column = table.c[name]
         server_text = _shown(column, (server or {}).get(name), zone) if server is not None \
             else "(not on the server)"
@@ -440,6 +440,16 @@ def _fields(row: Mapping[str, Any]) -> list[str]:
     table = _table(row["table_name"])
     return [name for name in (row["local_values"] or {})
             if name in table.c and name not in BOOKKEEPING]
+
+
+def _shown_fields(row: Mapping[str, Any]) -> list[str]:
+    """The fields a person is shown: a new record's keys and stamps left out."""
+    names = _fields(row)
+    if row["operation"] != "insert":
+        return names
+    local = row["local_values"] or {}
+    return [name for name in names if name not in _NEVER_EDITED
+            and not (name == "deleted_at" and local.get(name) is None)]
 
 
 def _refused_insert(row: Mapping[str, Any]) -> bool:

@@ -10,8 +10,10 @@ from medtrack_desktop.ui.front_desk.module import FRONT_DESK
 from medtrack_desktop.ui.home.module import HOME
 from medtrack_desktop.ui.module import ModuleSpec
 from medtrack_desktop.ui.patients.module import PATIENTS
+from medtrack_desktop.ui.sync_conflicts.module import CONFLICTS
 
-ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, CALENDAR, FRONT_DESK, ADMIN)
+ALL_MODULES: tuple[ModuleSpec, ...] = (HOME, PATIENTS, CHART, CALENDAR, FRONT_DESK, CONFLICTS,
+                                        ADMIN)
 
 
 def modules_for(actor: Actor) -> list[ModuleSpec]:

@@ -1,0 +1,1 @@
+"""The Sync conflicts module: changes the server kept aside, settled by a person."""
