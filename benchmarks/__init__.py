@@ -16,7 +16,10 @@ from benchmarks import (
     icd10,
     labels,
     patients,
+    sync_bootstrap,
+    sync_chaos,
     sync_latency,
+    sync_push,
 )
 from benchmarks.common import Scenario
 
@@ -25,7 +28,8 @@ SCENARIOS: dict[str, Scenario] = {
     for scenario in (cold_start.SCENARIO, demo_create.SCENARIO, cipher_overhead.SCENARIO,
                      audit.WRITE, audit.VERIFY, audit.LOGIN, labels.SCENARIO,
                      patients.GENERATE, patients.SEARCH, patients.SAVE, icd10.SCENARIO,
-                     chart.SCENARIO, calendar.SCENARIO, sync_latency.SCENARIO)
+                     chart.SCENARIO, calendar.SCENARIO, sync_push.SCENARIO,
+                     sync_bootstrap.SCENARIO, sync_latency.SCENARIO, sync_chaos.SCENARIO)
 }
 
 __all__ = ["SCENARIOS", "Scenario"]
