@@ -35,12 +35,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Table, TypeDecorator, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
@@ -49,7 +48,18 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.permissions import PermissionDenied, require
 from medtrack_desktop.domain.models import metadata
 from medtrack_desktop.domain.patients import search_index
+from medtrack_desktop.domain.patients.access import readable_patient
 from medtrack_desktop.store.base import Base, bind_actor, utcnow
+from medtrack_desktop.sync.conflict_values import (
+    NEVER_EDITED,
+    REASONS,
+    RESOLUTIONS,
+    field_label,
+    is_editable,
+    parsed,
+    record_label,
+    shown,
+)
 from medtrack_desktop.sync.models import SyncConflict
 from medtrack_desktop.sync.tables import BOOKKEEPING, synced
 from medtrack_desktop.sync.wire import decode, encode
@@ -59,35 +69,6 @@ Choice = Literal["keep_server", "keep_local", "merged", "reapply"]
 Side = Literal["server", "local"]
 _CONFLICTS = SyncConflict.__table__
 
-#: What a person calls a row of each table (others: the table name in words).
-RECORD_LABELS = {
-    "patients": "Patient", "appointments": "Appointment", "appointment_series":
-    "Recurring appointment", "appointment_status_changes": "Appointment status",
-    "appointment_categories": "Appointment category", "facilities": "Facility",
-    "rooms": "Room", "users": "User", "roles": "Role", "user_roles": "User's role",
-    "clinics": "Clinic settings", "workstations": "Workstation", "encounters": "Encounter",
-    "clinical_notes": "Clinical note", "vital_signs": "Vital signs", "allergies": "Allergy",
-    "medications": "Medication", "problems": "Problem", "immunizations": "Immunization",
-    "procedures": "Procedure", "documents": "Document", "patient_insurance": "Insurance",
-    "patient_guarantors": "Guarantor", "patient_consents": "Consent",
-    "waitlist_entries": "Waitlist entry", "reminders": "Reminder",
-    "sync_conflicts": "Conflict resolution",
-}
-REASONS = {
-    "changed": "Changed on two workstations",
-    "missing": "The server does not have this record",
-    "signed": "The record is signed",
-    "double_booking": "Double booking",
-    "refused": "Refused by the server",
-}
-RESOLUTIONS = {"kept_server": "Server's version kept", "kept_local": "This version kept",
-               "merged": "Merged field by field"}
-_FIELD_LABELS = {
-    "date_of_birth": "Date of birth", "phone_home": "Home phone", "phone_mobile": "Mobile phone",
-    "phone_work": "Work phone", "email": "Email", "address_line1": "Address",
-    "address_line2": "Address (line 2)", "postal_code": "ZIP code", "mrn": "MRN",
-    "starts_at": "Starts", "ends_at": "Ends", "ssn_cipher": "SSN", "npi": "NPI",
-}
 #: The permission that owns a domain's data (besides ``sync.resolve``); ``clinic.admin``
 #: settles any conflict.
 _OWNERS = {"patients": "patient.write", "scheduling": "schedule.write", "chart": "chart.write",
@@ -96,9 +77,6 @@ _OWNER_NAMES = {"patient.write": "changes patients' records",
                 "schedule.write": "changes the schedule", "chart.write": "writes in charts",
                 "billing.post": "posts billing", "user.admin": "administers users",
                 "clinic.admin": "administers the clinic"}
-_NEVER_EDITED = frozenset({"id", "clinic_id", "created_at", "created_by", *BOOKKEEPING})
-
-
 class ConflictResolved(RuntimeError):
     """The conflict is settled already (perhaps on another workstation); safe to show."""
 
@@ -216,25 +194,26 @@ def conflict_detail(session: Session, actor: Actor, *,
     table = _table(table_name)
     current = _current(session, table, row["row_id"])
     patient_id = _patient_of(row, current)
+    _may_read(session, actor, patient_id)
     zone = ZoneInfo(actor.seat.clinic_timezone)
     base, local, server = row["base_values"] or {}, row["local_values"] or {}, row["server_values"]
     refused_insert = _refused_insert(row)
     fields = []
     for name in _shown_fields(row):
         column = table.c[name]
-        server_text = _shown(column, (server or {}).get(name), zone) if server is not None \
+        server_text = shown(column, (server or {}).get(name), zone) if server is not None \
             else "(not on the server)"
         now = None
         if current is not None and server is not None and name in current and \
                 encode(column, current[name]) != server.get(name):
-            now = _shown(column, encode(column, current[name]), zone)
+            now = shown(column, encode(column, current[name]), zone)
         fields.append(FieldValues(
             name=name, label=field_label(name),
-            base=_shown(column, base.get(name), zone) if row["base_values"] is not None
+            base=shown(column, base.get(name), zone) if row["base_values"] is not None
             else "(new record)",
-            local=_shown(column, local.get(name), zone), server=server_text, now=now,
+            local=shown(column, local.get(name), zone), server=server_text, now=now,
             in_conflict=server is None or local.get(name) != server.get(name),
-            editable=refused_insert and _editable(column)))
+            editable=refused_insert and is_editable(column)))
     choices, note = _choices(row)
     if patient_id is not None:
         trail.record(session, seat=actor.seat, actor=actor, action="patient.read",
@@ -270,6 +249,7 @@ def resolve_conflict(session: Session, actor: Actor, *, conflict_id: uuid.UUID, 
             message=f"Only someone who {_OWNER_NAMES.get(owner or '', 'owns this data')} (or a "
                     f"clinic administrator) may settle a conflict of a "
                     f"{record_label(table_name).lower()}.")
+    _may_read(session, actor, _patient_of(row, None))
     if row["resolved_at"] is not None:
         raise ConflictResolved(
             "This conflict was settled already (perhaps on another workstation): "
@@ -354,11 +334,11 @@ def _reapply(session: Session, actor: Actor, row: Mapping[str, Any], table: Tabl
     errors: dict[str, str] = {}
     corrected: dict[str, Any] = {}
     for name, text in edits.items():
-        if name not in table.c or not _editable(table.c[name]):
+        if name not in table.c or not is_editable(table.c[name]):
             errors[name] = f"{field_label(name)} cannot be changed here."
             continue
         try:
-            corrected[name] = _parsed(table.c[name], text, zone)
+            corrected[name] = parsed(table.c[name], text, zone)
         except ValueError as problem:
             errors[name] = f"{field_label(name)}: {problem}"
     if errors:
@@ -409,17 +389,6 @@ def _refused_children(session: Session, table_name: str,
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def record_label(table_name: str) -> str:
-    return RECORD_LABELS.get(table_name) or table_name.replace("_", " ").capitalize()
-
-
-def field_label(name: str) -> str:
-    if name in _FIELD_LABELS:
-        return _FIELD_LABELS[name]
-    words = name.removesuffix("_id").removesuffix("_on").replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
 def _conflict(session: Session, conflict_id: uuid.UUID) -> Mapping[str, Any]:
     row = session.execute(select(_CONFLICTS).where(
         _CONFLICTS.c.id == conflict_id, _CONFLICTS.c.deleted_at.is_(None))).mappings().first()
@@ -448,7 +417,7 @@ def _shown_fields(row: Mapping[str, Any]) -> list[str]:
     if row["operation"] != "insert":
         return names
     local = row["local_values"] or {}
-    return [name for name in names if name not in _NEVER_EDITED
+    return [name for name in names if name not in NEVER_EDITED
             and not (name == "deleted_at" and local.get(name) is None)]
 
 
@@ -471,76 +440,6 @@ def _choices(row: Mapping[str, Any]) -> tuple[tuple[Choice, ...], str | None]:
     return ("keep_server", "keep_local", "merged"), None
 
 
-def _sealed(column: Column[Any]) -> bool:
-    name = column.name
-    return (name.endswith(("_cipher", "_digest", "_hash")) or name in ("mfa_secret", "photo")
-            or synced(column.table.name).is_blob(name))
-
-
-def _editable(column: Column[Any]) -> bool:
-    return (column.name not in _NEVER_EDITED and not column.foreign_keys
-            and not _sealed(column))
-
-
-def _shown(column: Column[Any], wire: Any, zone: ZoneInfo) -> str:
-    """A wire value as a person reads it."""
-    if wire is None or wire == "":
-        return "(empty)"
-    if _sealed(column):
-        return "(sealed)"
-    value = decode(column, wire)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return f"record \u2026{str(value)[-6:]}"
-    return str(value)
-
-
-def _parsed(column: Column[Any], text: str, zone: ZoneInfo) -> Any:
-    """A typed correction as the column's Python value (``ValueError`` says what to type)."""
-    text = text.strip()
-    if text in ("", "(empty)"):
-        if not column.nullable:
-            raise ValueError("enter a value")
-        return None
-    kind = _python_type(column)
-    try:
-        if kind is datetime:
-            value = datetime.fromisoformat(text)
-            return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
-        if kind is date:
-            return date.fromisoformat(text)
-        if kind is time:
-            return time.fromisoformat(text)
-        if kind is Decimal:
-            return Decimal(text)
-        if kind is bool:
-            if text.lower() not in ("yes", "no", "true", "false"):
-                raise ValueError
-            return text.lower() in ("yes", "true")
-        if kind is int:
-            return int(text)
-    except (ValueError, ArithmeticError):
-        raise ValueError({
-            str: "enter text", datetime: "enter a date and time like 2027-03-08 10:30",
-            date: "enter a date like 2027-03-08", time: "enter a time like 10:30",
-            Decimal: "enter a number", bool: "enter yes or no", int: "enter a whole number",
-        }[kind]) from None
-    return text
-
-
-def _python_type(column: Column[Any]) -> type:
-    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
-    try:
-        return kind.python_type
-    except NotImplementedError:
-        return str
-
-
 def _patient_column(table_name: str) -> str | None:
     if table_name == "patients":
         return "id"
@@ -559,6 +458,17 @@ def _patient_of(row: Mapping[str, Any], current: Mapping[str, Any] | None) -> uu
             found = values[column]
             return found if isinstance(found, uuid.UUID) else uuid.UUID(str(found))
     return None
+
+
+def _may_read(session: Session, actor: Actor, patient_id: uuid.UUID | None) -> None:
+    """A restricted record's conflict is read only by whoever may open the record (its care
+    team, or after breaking the glass in the chart): the typed refusal otherwise. Other
+    records' conflicts are open to every holder of ``sync.resolve``, the administrator too."""
+    if patient_id is None:
+        return
+    patients = _table("patients")
+    if session.scalar(select(patients.c.restricted).where(patients.c.id == patient_id)):
+        readable_patient(session, actor, patient_id)
 
 
 def _subject(session: Session, patient_id: uuid.UUID | None) -> str | None:

@@ -26,6 +26,7 @@ from sync_world import Workstation, field_key_of, first_workstation, joining_wor
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
+from medtrack_desktop.domain.patients.access import RestrictedRecord, set_privacy
 from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.conflict_review import (
     CannotResolve,
@@ -99,6 +100,23 @@ def test_the_list_and_the_detail_of_a_patient_conflict(
     assert _count(a.store.engine) == _count(b.store.engine) == _count(admin) == 1
     with pytest.raises(CannotResolve, match="not open"):  # only refused new records
         perform(a.store, desk, resolve_conflict, conflict_id=conflict_id, choice="reapply")
+
+
+def test_a_restricted_patients_conflict_is_read_by_its_care_team_only(
+        pair: tuple[Workstation, Workstation]) -> None:
+    a, b = pair
+    patient, conflict_id = patient_conflict(a, b)
+    perform(b.store, sign_in(b.store, "boss"), set_privacy, patient_id=patient,
+            restricted=True, care_team=("drlee",))
+    desk = sign_in(b.store, "desk")
+    for service, extra in ((conflict_detail, {}), (resolve_conflict, {"choice": "keep_local"})):
+        with pytest.raises(RestrictedRecord):
+            perform(b.store, desk, service, conflict_id=conflict_id, **extra)
+    assert len(_audit(b, "permission.denied")) == 2
+    detail = perform(b.store, sign_in(b.store, "drlee"), conflict_detail,
+                     conflict_id=conflict_id)
+    assert detail.subject is not None
+    assert _count(b.store.engine) == 1
 
 
 def test_keep_server_leaves_every_copy_at_the_server_values(

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidgetItem
 
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.sync.conflict_review import (
-    REASONS,
     ConflictDetail,
     ConflictNotFound,
     ConflictResolved,
@@ -31,6 +30,7 @@ from medtrack_desktop.sync.conflict_review import (
     open_conflicts,
     resolve_conflict,
 )
+from medtrack_desktop.sync.conflict_values import REASONS
 from medtrack_desktop.ui.context import AppContext
 from medtrack_desktop.ui.models.conflicts import ConflictsModel
 from medtrack_desktop.ui.service_calls import ServiceCaller, error_text, invalid_fields
