@@ -270,24 +270,23 @@ class SyncRunner:
     # -- the listener ------------------------------------------------------------------------
 
     def _listen_loop(self) -> None:
-        retry = 1.0
+        retry = 1.0  # between attempts that never got to LISTEN: doubling, at most a minute
         while not self._stopping.is_set():
             self._online.wait()
             if self._stopping.is_set():
                 return
-            began = time.monotonic()
+            listened = False
             try:
-                self._listen_once()
+                listened = self._listen_once()
             except Exception as exc:  # the server went away: the worker's rounds find out
                 log.info("sync listener lost its connection (%s)", type(exc).__name__)
                 self._online.clear()
                 self._wake.set()
-            if time.monotonic() - began > 60:
-                retry = 1.0
+            retry = 1.0 if listened else min(retry * 2, 60.0)
             self._stopping.wait(retry)
-            retry = min(retry * 2, 60.0)
 
-    def _listen_once(self) -> None:
+    def _listen_once(self) -> bool:
+        """LISTEN until stopped, offline or the connection fails; True once LISTEN took."""
         assert self._server is not None
         connection = self._server.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -298,6 +297,7 @@ class SyncRunner:
                 for notice in driver.notifies(timeout=self.timing.listen_poll):  # type: ignore[union-attr]
                     if notice.payload == self._clinic:
                         self._wake.set()
+            return True
         finally:
             connection.invalidate()  # never back to the pool still LISTENing
             connection.close()
