@@ -8,7 +8,7 @@ import sys
 
 import medtrack_desktop
 
-QT_FREE_PACKAGES = ("store", "domain", "demo", "config", "paths", "cli", "printing")
+QT_FREE_PACKAGES = ("store", "domain", "sync", "demo", "config", "paths", "cli", "printing")
 
 
 def _core_modules() -> list[str]:
@@ -24,6 +24,7 @@ def test_core_imports_without_qt() -> None:
     modules = _core_modules()
     assert "medtrack_desktop.store.engine" in modules
     assert "medtrack_desktop.domain.identity.accounts" in modules
+    assert "medtrack_desktop.sync.round" in modules
     script = (
         "import sys\n"
         "class Block:\n"
