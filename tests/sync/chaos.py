@@ -338,6 +338,7 @@ class Report:
     gaps: list[str] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
     mutations: int = 0
+    steps: int = 0
 
     def problems(self) -> list[str]:
         return [*self.lost, *self.duplicated, *self.unconverged, *self.gaps]
