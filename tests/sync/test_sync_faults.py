@@ -111,3 +111,29 @@ def test_a_lock_timeout_during_a_push_is_retried_not_kept_as_a_conflict(
             patients.c.id == ada)).scalar_one() == "Ogdenville"
         assert connection.execute(sa.text("SELECT count(*) FROM sync_conflicts")).scalar() == 0
     assert differences(snapshot(b.store.engine, clinic_id), snapshot(admin, clinic_id)) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A connection dropped in the middle of a push surfaces as PendingRollbackError, not as "
+    "the driver's OperationalError: server_apply._apply_run catches the dropped connection's "
+    "OperationalError as a refusal, rolls back to its savepoint and redoes the change alone, "
+    "and _refused() then executes on the invalidated connection. The round still fails and "
+    "nothing is committed, but sync.background's _round takes it for an unknown error "
+    "(log.exception, 'Sync failed (PendingRollbackError)') instead of 'server unreachable'."))
+def test_a_connection_dropped_mid_push_fails_the_round_as_unreachable(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    _a, b = pair
+    register_patient_today(b.store)
+    fired = []
+
+    def cut(conn: sa.Connection, cursor: object, statement: str, *_: object) -> None:
+        if not fired and statement.startswith("INSERT INTO patients"):
+            fired.append(True)
+            with admin.connect() as connection:
+                connection.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"),
+                                   {"pid": cursor.connection.info.backend_pid})  # type: ignore[attr-defined]
+
+    sa.event.listen(b.server, "before_cursor_execute", cut)
+    with pytest.raises(sa.exc.OperationalError):
+        b.sync()  # today: PendingRollbackError
+    assert fired
