@@ -309,8 +309,8 @@ class SyncChaos(RuleBasedStateMachine):
         try:
             station.sync(push_batch=push_batch, pull_page=pull_page)
         except (sa.exc.OperationalError, sa.exc.PendingRollbackError):
-            # PendingRollbackError: the push took the dropped connection for a refusal and
-            # tried to go on (see the report); the round fails either way
+            # PendingRollbackError: the push takes the dropped connection for a refusal and
+            # goes on with it (test_sync_faults, strict xfail); the round fails either way
             pass
         finally:
             if station.cutter.disarm():
