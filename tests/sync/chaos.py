@@ -10,9 +10,11 @@ database lets the same logins in.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +83,13 @@ class PrivateServer:
         self.restarts += 1
 
     def cleanup(self) -> None:
+        """Stop the server: pgserver's own cleanup stops only the postmaster it started, which
+        a restart replaced."""
+        from pgserver._commands import pg_ctl
+
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self._server.pgdata,
+                   user=self._server.system_user, timeout=60)
         self._server.cleanup()
 
 
