@@ -81,13 +81,17 @@ class ConflictsPage(QObject):
         view.keep_mine.clicked.connect(lambda: self.resolve("keep_local"))
         view.merge.clicked.connect(lambda: self.resolve("merged"))
         view.reapply.clicked.connect(lambda: self.resolve("reapply"))
-        workspace.sig_changed.connect(lambda _changed: self.refresh())
+        # Read when first shown, not at sign-in (every module's page is built then), and
+        # again after any change once read.
+        self.loaded = False
+        view.sig_shown.connect(lambda: None if self.loaded else self.refresh())
+        workspace.sig_changed.connect(lambda _changed: self.refresh() if self.loaded else None)
         self._show(None)
-        self.refresh()
 
     # -- the list ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self.loaded = True
         self.calls.start("sync.open_conflicts", open_conflicts, on_done=self._listed,
                          on_failed=lambda error: self.view.list.show_error(
                              error_text(error, doing="read the conflicts")))

@@ -4,7 +4,8 @@ controller (``page.ConflictsPage``) fills it and decides."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +24,10 @@ FIELD_COLUMNS = ("Field", "Base", "This workstation", "Server")
 
 
 class ConflictsView(QWidget):
+    """``sig_shown`` each time the page comes into view (the list is read the first time)."""
+
+    sig_shown = Signal()
+
     def __init__(self) -> None:
         super().__init__()
         self.setAccessibleName("Sync conflicts")
@@ -101,6 +106,10 @@ class ConflictsView(QWidget):
                        objectName="muted", wordWrap=True)
         layout.addWidget(intro)
         layout.addWidget(splitter, 1)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.sig_shown.emit()
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

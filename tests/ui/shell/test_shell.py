@@ -93,7 +93,7 @@ def test_sign_in_by_keyboard_shows_user_and_clinic(qtbot: QtBot, shell: ShellCon
     assert window.workstation_label.text() == "Workstation: Exam 1"
     assert window.patient_bar.summary_text == "No patient selected"
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
-        "Home", "Patients", "Chart", "Calendar", "Front desk"]
+        "Home", "Patients", "Chart", "Calendar", "Front desk", "Sync conflicts"]
     assert "Welcome, Elena Márquez" in window.pages.currentWidget().findChild(
         type(window.user_label), "pageTitle"
     ).text()
