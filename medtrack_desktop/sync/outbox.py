@@ -13,10 +13,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Column, Connection, Table, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
+from medtrack_desktop.domain.models import metadata
 from medtrack_desktop.sync.models import OutboxEntry, SyncConflict
 from medtrack_desktop.sync.server_apply import Mutation, PushResult
 from medtrack_desktop.sync.tables import BOOKKEEPING, synced
@@ -62,24 +65,51 @@ def _mutation(row: object) -> Mutation:
 
 
 def acknowledge(connection: Connection, entries: Sequence[Pending],
-                results: Sequence[PushResult]) -> None:
-    """Record the server's answer to ``entries`` (in the caller's local transaction)."""
+                results: Sequence[PushResult]) -> list[tuple[str, uuid.UUID]]:
+    """Record the server's answer to ``entries`` (in the caller's local transaction). Returns
+    the rows the server refused to hold, newest first: dropped here when nothing points at
+    them any more, else to be dropped again once the rows that do are gone."""
     answered = {result.mutation_id: result for result in results}
     done = [entry.local_seq for entry in entries if entry.mutation.mutation_id in answered]
     for start in range(0, len(done), 500):
         connection.execute(delete(_OUTBOX).where(_OUTBOX.c.local_seq.in_(done[start:start + 500])))
     absent = [(entry.mutation.table, entry.mutation.row_id) for entry in reversed(entries)
               if (result := answered.get(entry.mutation.mutation_id)) and result.absent]
-    if absent:
-        connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
-        drop_local_rows(connection, absent)
-        connection.execute(text("UPDATE sync_state SET applying = 0 WHERE id = 1"))
+    _skip_own_echo(connection, results)
+    drop_refused(connection, absent)
+    return absent
+
+
+def drop_refused(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) -> int:
+    """``drop_local_rows`` with the guard triggers silent (the server's refusal stands)."""
+    if not rows:
+        return 0
+    connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
+    dropped = drop_local_rows(connection, rows)
+    connection.execute(text("UPDATE sync_state SET applying = 0 WHERE id = 1"))
+    return dropped
+
+
+def _skip_own_echo(connection: Connection, results: Sequence[PushResult]) -> None:
+    """When the server numbered this push's changes right after the cursor, all applied as
+    sent, the workstation holds exactly those rows already: the cursor moves past them instead
+    of pulling them back (a merge, a conflict or another workstation's change in between, and
+    they are pulled as usual)."""
+    seqs = sorted(result.server_seq or 0 for result in results)
+    if not seqs or any(result.outcome != "applied" for result in results):
+        return
+    after = int(connection.execute(text("SELECT pulled_seq FROM sync_state WHERE id = 1"))
+                .scalar_one())
+    if seqs == list(range(after + 1, after + 1 + len(seqs))):
+        connection.execute(text("UPDATE sync_state SET pulled_seq = :last WHERE id = 1"),
+                           {"last": seqs[-1]})
 
 
 def drop_local_rows(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) -> int:
     """Delete these rows (children first: give them newest first) unless a change to one still
     waits in the outbox or a row still points at it; returns how many went. What stays is
-    tried again at the next pull (``refused_rows``). Run with ``sync_state.applying`` set: the
+    tried again at the next pull (``refused_rows``). Local rows derived from one (its search
+    terms) go with it. Run with ``sync_state.applying`` set: the
     guard triggers (append-only tables) then let the server's refusal through."""
     dropped = 0
     for table_name, row_id in rows:
@@ -89,11 +119,23 @@ def drop_local_rows(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]
         table = synced(table_name).table
         savepoint = connection.begin_nested()
         try:
+            for derived, column in _derived_from(table_name):
+                connection.execute(delete(derived).where(column == row_id))
             dropped += connection.execute(delete(table).where(table.c.id == row_id)).rowcount
             savepoint.commit()
         except IntegrityError:
             savepoint.rollback()
     return dropped
+
+
+@cache
+def _derived_from(table_name: str) -> tuple[tuple[Table, Column[Any]], ...]:
+    """Local tables made from synced rows (declared ``derived_from_synced``: a patient's search
+    terms) that point at ``table_name``: they go with the row."""
+    return tuple(
+        (table, column) for table in metadata.sorted_tables
+        if table.info.get("derived_from_synced") for column in table.columns
+        for key in column.foreign_keys if key.column.table.name == table_name)
 
 
 def refused_rows(connection: Connection, workstation_id: uuid.UUID) -> list[tuple[str, uuid.UUID]]:

@@ -41,6 +41,9 @@ def apply_page(connection: Connection, changes: Sequence[Change], *,
     transaction."""
     connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
+    if workstation_id is not None:  # a refused row still here would block the server's own
+        drop_local_rows(connection, _refused_in(changes, workstation_id)
+                        + refused_rows(connection, workstation_id))
     latest: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     for _seq, table_name, row_id, row in changes:
         latest.pop((table_name, row_id), None)
@@ -55,51 +58,67 @@ def apply_page(connection: Connection, changes: Sequence[Change], *,
         if not runs or runs[-1][0] != table_name:
             runs.append((table_name, []))
         runs[-1][1].append(row)
-    inserted = updated = 0
+    inserted: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for table_name, rows in runs:
         added, changed = _upsert(connection, table_name, rows)
         inserted += added
         updated += changed
-    patients = [uuid.UUID(row["id"]) for table_name, rows in runs if table_name == "patients"
-                for row in rows]
-    if patients:
-        search_index.reindex(Session(bind=connection), patients)
+        if table_name == "patients":  # the search index follows its patients
+            session = Session(bind=connection)
+            search_index.add_terms(session, added)
+            search_index.reindex(session, [row["id"] for row in changed])
     if workstation_id is not None:
         drop_local_rows(connection, refused_rows(connection, workstation_id))
     last = changes[-1][0] if changes else 0
     connection.execute(text(
         "UPDATE sync_state SET applying = 0, pulled_seq = max(pulled_seq, :last) WHERE id = 1"),
         {"last": last})
-    return PageApplied(last, inserted, updated, skipped)
+    return PageApplied(last, len(inserted), len(updated), skipped)
+
+
+def _refused_in(changes: Sequence[Change], workstation_id: uuid.UUID
+                ) -> list[tuple[str, uuid.UUID]]:
+    """The rows this workstation made that the page's new conflicts say the server refused,
+    newest first."""
+    mine = str(workstation_id)
+    return [(row["table_name"], uuid.UUID(row["row_id"])) for _seq, table, _id, row
+            in reversed(changes) if table == "sync_conflicts"
+            and row.get("origin_workstation_id") == mine and row.get("server_values") is None
+            and row.get("resolved_at") is None]
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _upsert(connection: Connection, table_name: str,
-            rows: list[dict[str, Any]]) -> tuple[int, int]:
+def _upsert(connection: Connection, table_name: str, rows: list[dict[str, Any]]
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Insert the rows the workstation lacks, update those that differ: (inserted, updated),
+    decoded."""
     table = synced(table_name).table
     columns = {column.name: column for column in table.columns}
     decoded = [decode_row(columns, row) for row in rows]
-    inserted = updated = 0
+    inserted, updated = [], []
     for start in range(0, len(decoded), _CHUNK):
         chunk = decoded[start:start + _CHUNK]
-        ids = [row["id"] for row in chunk]
         present = {row["id"]: row for row in connection.execute(
-            select(table).where(table.c.id.in_(ids))).mappings()}
+            select(table).where(table.c.id.in_([row["id"] for row in chunk]))).mappings()}
         new = [row for row in chunk if row["id"] not in present]
         if new:
             connection.execute(insert(table), new)
-            inserted += len(new)
+            inserted += new
         for row in chunk:
             local = present.get(row["id"])
             if local is None:
                 continue
-            if any(local[name] != value for name, value in row.items()):
-                # the whole row: a column left out would take its ``onupdate`` (updated_at)
-                connection.execute(update(table).where(table.c.id == row["id"]), row)
-                updated += 1
+            differing = {name: value for name, value in row.items() if local[name] != value}
+            if differing:
+                # updated_at always: left out, it would take its ``onupdate`` (now); never the
+                # id (SQLite would check every foreign key pointing at the row)
+                differing["updated_at"] = row["updated_at"]
+                connection.execute(update(table).where(table.c.id == row["id"]), differing)
+                updated.append(row)
     return inserted, updated
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from medtrack_desktop import __version__
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
-from medtrack_desktop.sync.outbox import acknowledge, pending, pending_count
+from medtrack_desktop.sync.outbox import acknowledge, drop_refused, pending, pending_count
 from medtrack_desktop.sync.pull import apply_page, cursor
 from medtrack_desktop.sync.server_apply import apply_push, last_seq, read_changes
 
@@ -119,17 +119,21 @@ def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSumma
           batch_size: int, progress: Progress | None) -> None:
     with local.connect() as connection:
         total = pending_count(connection)
+    refused: list[tuple[str, uuid.UUID]] = []  # newest first
     while True:
         with local.connect() as connection:
             entries = pending(connection, batch_size)
         if not entries:
+            if refused:  # a refused row that later refused rows pointed at can go now
+                with local.begin() as connection:
+                    drop_refused(connection, refused)
             return
         with server.begin() as connection:
             results = apply_push(connection, clinic_id=identity.clinic_id,
                                  workstation_id=identity.workstation_id,
                                  mutations=[entry.mutation for entry in entries])
         with local.begin() as connection:
-            acknowledge(connection, entries, results)
+            refused = acknowledge(connection, entries, results) + refused
         for result in results:
             summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
         summary.pushed += len(results)

@@ -220,6 +220,8 @@ def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
         savepoint.commit()
         return results
     except DBAPIError as error:
+        if not _is_refusal(error):
+            raise  # the server could not answer now (connection, lock, timeout): retried later
         savepoint.rollback()
         batch.restore(mark)
         if len(run) > 1:
@@ -266,6 +268,13 @@ def _refused(batch: _Batch, mutation: Mutation, error: DBAPIError) -> PushResult
     current = batch.connection.execute(
         select(table).where(table.c.id == mutation.row_id)).mappings().first()
     return _conflict(batch, mutation, current, reason, detail)
+
+
+def _is_refusal(error: DBAPIError) -> bool:
+    """A rule said no, and would say it again (a constraint, a trigger, row security): the
+    change becomes a conflict. Anything else passes and fails only this round."""
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return sqlstate.startswith("23") or sqlstate == "42501"
 
 
 def _refusal(error: DBAPIError) -> tuple[str, str]:

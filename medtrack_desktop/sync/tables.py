@@ -9,7 +9,9 @@ A table may declare in its ``info``:
 
 - ``"sync": False`` — never synced although it looks like a clinic row;
 - ``"sync_last_writer_wins": (columns…)`` — fields that never conflict: the last change pushed
-  wins (a user's last log-in time, the failed attempts counter).
+  wins (a user's last log-in time, the failed attempts counter);
+- ``"derived_from_synced": True`` — a local table made from synced rows (the patients' search
+  terms): its rows go with a row the server refused (``outbox.drop_local_rows``).
 """
 
 from __future__ import annotations

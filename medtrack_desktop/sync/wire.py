@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
@@ -34,40 +34,36 @@ def _kind(column_type: TypeEngine[Any]) -> type[TypeEngine[Any]]:
     return TypeEngine
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+_ENCODERS: dict[type[TypeEngine[Any]], Callable[[Any], Any]] = {
+    Uuid: str, DateTime: datetime.isoformat, Date: date.isoformat, Time: time.isoformat,
+    Numeric: str, LargeBinary: lambda value: bytes(value).hex()}
+_DECODERS: dict[type[TypeEngine[Any]], Callable[[Any], Any]] = {
+    Uuid: uuid.UUID, DateTime: datetime.fromisoformat, Date: date.fromisoformat,
+    Time: time.fromisoformat, Numeric: Decimal, LargeBinary: bytes.fromhex, Boolean: bool}
+
+
+@cache
+def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
+    return _ENCODERS.get(_kind(column.type), _same)
+
+
+@cache
+def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
+    return _DECODERS.get(_kind(column.type), _same)
+
+
 def encode(column: Column[Any], value: Any) -> Any:
     """``value`` of ``column`` as JSON."""
-    if value is None:
-        return None
-    kind = _kind(column.type)
-    if kind in (Uuid, DateTime, Date, Time):
-        return value.isoformat() if kind is not Uuid else str(value)
-    if kind is Numeric:
-        return str(value)
-    if kind is LargeBinary:
-        return bytes(value).hex()
-    return value
+    return None if value is None else _encoder(column)(value)
 
 
 def decode(column: Column[Any], value: Any) -> Any:
     """The Python value of ``column`` from its JSON form (``encode``'s inverse)."""
-    if value is None:
-        return None
-    kind = _kind(column.type)
-    if kind is Uuid:
-        return uuid.UUID(value)
-    if kind is DateTime:
-        return datetime.fromisoformat(value)
-    if kind is Date:
-        return date.fromisoformat(value)
-    if kind is Time:
-        return time.fromisoformat(value)
-    if kind is Numeric:
-        return Decimal(value)
-    if kind is LargeBinary:
-        return bytes.fromhex(value)
-    if kind is Boolean:
-        return bool(value)
-    return value
+    return None if value is None else _decoder(column)(value)
 
 
 def encode_row(columns: Mapping[str, Column[Any]], row: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,17 +76,16 @@ def decode_row(columns: Mapping[str, Column[Any]], row: Mapping[str, Any]) -> di
 
 
 @cache
-def _stored_reader(column: Column[Any]) -> Any:
-    return column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None)
+def _stored_reader(column: Column[Any]) -> Callable[[Any], Any]:
+    kind = _kind(column.type)
+    if kind is LargeBinary:
+        return bytes.fromhex
+    reader = column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None) or _same
+    if kind is JSON:  # the trigger's json_object embeds the stored text, or a bare number
+        return lambda value: reader(value if isinstance(value, str) else json.dumps(value))
+    return reader
 
 
 def from_stored(column: Column[Any], value: Any) -> Any:
     """The Python value of ``column`` from what SQLite stored (as a trigger's JSON holds it)."""
-    if value is None:
-        return None
-    if _kind(column.type) is LargeBinary:
-        return bytes.fromhex(value)
-    if _kind(column.type) is JSON and not isinstance(value, str):
-        value = json.dumps(value)
-    reader = _stored_reader(column)
-    return reader(value) if reader is not None else value
+    return None if value is None else _stored_reader(column)(value)

@@ -94,7 +94,7 @@ class SyncChaos(RuleBasedStateMachine):
     reports: list[Report]
     strict = True
     restarts_allowed = True
-    typed_mrns = True
+    typed_mrns = False  # True: each workstation types its own MRNs (no clashes to refuse)
     restarts_per_run = 2
 
     def __init__(self) -> None:

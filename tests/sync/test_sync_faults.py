@@ -1,5 +1,5 @@
 """Smallest reproductions of sync engine faults found by the fault-injection test
-(``test_sync_chaos.py``), each strict-xfail until the engine is fixed, on the suite's real
+(``test_sync_chaos.py``), each kept as a regression test, on the suite's real
 PostgreSQL with two real workstations."""
 
 from __future__ import annotations
@@ -54,13 +54,6 @@ def _clinic(workstation: Workstation) -> uuid.UUID:
         return local_identity(connection).clinic_id
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Two workstations register a patient offline and take the same next MRN: the second "
-    "push is refused (unique clinic_id, mrn) and kept as a conflict, but the workstation "
-    "cannot drop its copy (patient_search_terms, local and derived, references it ON DELETE "
-    "RESTRICT: outbox.drop_local_rows swallows the IntegrityError), so its next pull "
-    "inserts the winner's patient with the same MRN and fails with UNIQUE constraint failed "
-    "(pull.py _upsert): every later round fails at the same place, sync is wedged."))
 def test_two_offline_registrations_taking_the_same_mrn_leave_sync_working(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, b = pair
@@ -78,15 +71,6 @@ def test_two_offline_registrations_taking_the_same_mrn_leave_sync_working(
         assert list(reasons) == ["refused"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A transient server error in a push (here lock_timeout, SQLSTATE 55P03, while another "
-    "session holds the row; the same for statement_timeout 57014, a cancel, a deadlock or a "
-    "serialization failure) is taken for a refusal: server_apply._apply_run catches every "
-    "DBAPIError, redoes the change alone and _refused() keeps it as a 'refused' conflict, "
-    "committed; the edit is taken off the workstation (brought back to the server's row) "
-    "and waits for a person. Only a refusal of the change itself (class 23 integrity "
-    "errors, 42501 on a signed record) should become a conflict; anything else should "
-    "abort the batch so the round fails and is retried."))
 def test_a_lock_timeout_during_a_push_is_retried_not_kept_as_a_conflict(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, b = pair
@@ -113,13 +97,6 @@ def test_a_lock_timeout_during_a_push_is_retried_not_kept_as_a_conflict(
     assert differences(snapshot(b.store.engine, clinic_id), snapshot(admin, clinic_id)) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A connection dropped in the middle of a push surfaces as PendingRollbackError, not as "
-    "the driver's OperationalError: server_apply._apply_run catches the dropped connection's "
-    "OperationalError as a refusal, rolls back to its savepoint and redoes the change alone, "
-    "and _refused() then executes on the invalidated connection. The round still fails and "
-    "nothing is committed, but sync.background's _round takes it for an unknown error "
-    "(log.exception, 'Sync failed (PendingRollbackError)') instead of 'server unreachable'."))
 def test_a_connection_dropped_mid_push_fails_the_round_as_unreachable(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     _a, b = pair

@@ -258,7 +258,8 @@ class PatientSearchTerm(Base):
         PrimaryKeyConstraint("clinic_id", "field", "term", "patient_id"),
         Index("ix_patient_search_terms_patient_id_term", "patient_id", "term"),
         one_of("field", SEARCH_FIELDS),
-        {"sqlite_with_rowid": False},
+        # made from the patients on each workstation (never synced): see sync.tables
+        {"sqlite_with_rowid": False, "info": {"derived_from_synced": True}},
     )
 
     clinic_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -1,7 +1,7 @@
 """Keeping the local search index (``patient_search_terms``) in step with the patients.
 
 The registry services reindex the patients they write, in the same transaction; rows that
-arrive another way (bulk import, and sync when it lands) call ``reindex`` too. The index is
+arrive another way (bulk import, a sync pull) call ``add_terms``/``reindex`` too. The index is
 derived data: ``rebuild`` makes it again from the patients, and ``ensure_current`` does so when
 the term rules changed (``TERMS_VERSION``) or the index was never built.
 """
@@ -56,7 +56,7 @@ def add_terms(session: Session, patients: Iterable[Mapping[str, Any]]) -> None:
     """Index new patients (no terms yet), e.g. right after a bulk insert."""
     rows = [row for patient in patients for row in term_rows(patient)]
     for start in range(0, len(rows), _BATCH):
-        session.execute(insert(PatientSearchTerm), rows[start:start + _BATCH])
+        session.execute(insert(PatientSearchTerm.__table__), rows[start:start + _BATCH])
 
 
 def reindex(session: Session, patient_ids: Sequence[uuid.UUID]) -> None:
