@@ -203,6 +203,11 @@ class KeyStore:
 
     # -- sources -------------------------------------------------------------------------
 
+    def keyring_backend(self) -> keyring.backend.KeyringBackend | None:
+        """The OS keyring this key store uses, for other secrets of the workstation (the sync
+        login's password); None when there is no usable one."""
+        return self._keyring if self.keyring_available() else None
+
     def keyring_available(self) -> bool:
         """True when an OS keyring backend that can store secrets is present."""
         priority = getattr(self._keyring, "priority", 0)

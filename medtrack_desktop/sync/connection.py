@@ -244,11 +244,8 @@ def _open_sealed(stored: str, passphrase: str, url: URL) -> str:
 
 
 def _backend(keys: KeyStore) -> keyring.backend.KeyringBackend | None:
-    # KeyStore chooses (and lets tests inject) the keyring backend but exposes it only to
-    # itself; the sync password must live in the same keyring, under its own service.
-    if not keys.keyring_available():
-        return None
-    return keys._keyring
+    # the same keyring as the database keys (KeyStore chooses it, tests inject it)
+    return keys.keyring_backend()
 
 
 def _keyring_get(keys: KeyStore, url: URL) -> str | None:

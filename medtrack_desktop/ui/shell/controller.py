@@ -69,6 +69,9 @@ class ShellController(QObject):
         # tests hand in their own server.
         self.open_server = open_server or self._open_clinic_server
         self.sync: BackgroundSync | None = None
+        # Without an OS keyring the sync login's password is sealed under the database's
+        # passphrase: kept from the unlock for the session's background sync.
+        self._passphrase: str | None = None
         self.on_login_shown = on_login_shown
         self.idle_lock_ms = idle_lock_ms  # None: the clinic's setting (tests pass a short one)
         self.show_error = show_error or (
@@ -134,14 +137,17 @@ class ShellController(QObject):
     def _load_key(self) -> bytes | None:
         path = self.settings.db_path
         if self.settings.demo:
+            self._passphrase = DEMO_KEY_PASSPHRASE
             return self.keys.load(path, passphrase=DEMO_KEY_PASSPHRASE)
         try:
             return self.keys.load(path)
         except PassphraseRequired:
-            dialog = PassphraseDialog(
-                database_name=path.name,
-                unlock=lambda passphrase: self.keys.load(path, passphrase=passphrase),
-            )
+            def unlock(passphrase: str) -> bytes:
+                key = self.keys.load(path, passphrase=passphrase)
+                self._passphrase = passphrase
+                return key
+
+            dialog = PassphraseDialog(database_name=path.name, unlock=unlock)
             return dialog.key if dialog.exec() else None
 
     def _open_database(self) -> None:
@@ -235,7 +241,7 @@ class ShellController(QObject):
     def _open_clinic_server(self, local: Engine) -> Engine | None:
         from medtrack_desktop.sync.connection import open_clinic_server
 
-        return open_clinic_server(local, self.keys)
+        return open_clinic_server(local, self.keys, passphrase=self._passphrase)
 
     def _open_main_window(self, actor: Actor) -> None:
         # Imported here, after sign-in: the sign-in window must show as soon as possible.
