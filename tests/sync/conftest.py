@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from server_data import ClinicServer, drop_roles, fill_clinic
+from server_data import ClinicServer, fill_clinic
 from sqlalchemy.engine import make_url
+from sync_fixtures import admin, pair, server_url  # noqa: F401 (fixtures for tests/sync)
 
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.server import open_server_engine
@@ -16,24 +17,17 @@ from medtrack_desktop.sync.server_setup import add_workstation, prepare_server
 
 
 @pytest.fixture
-def server_url(pg_url: str) -> Iterator[str]:
-    """An empty database on the test server; its roles are dropped afterwards."""
-    yield make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    drop_roles(pg_url, str(make_url(pg_url).database))
-
-
-@pytest.fixture
-def clinic_server(server_url: str) -> Iterator[ClinicServer]:
+def clinic_server(server_url: str) -> Iterator[ClinicServer]:  # noqa: F811 (the fixture)
     """The server set up, two clinics filled, a workstation login for each."""
-    admin = open_server_engine(server_url)
-    prepare_server(admin)
-    store = Store(admin)
+    engine = open_server_engine(server_url)
+    prepare_server(engine)
+    store = Store(engine)
     clinic_a = fill_clinic(store, "Clinic A")
     clinic_b = fill_clinic(store, "Clinic B")
-    login_a = add_workstation(admin, clinic_id=clinic_a, name="front-a")
-    login_b = add_workstation(admin, clinic_id=clinic_b, name="front-b")
-    yield ClinicServer(server_url, admin, clinic_a, clinic_b, login_a, login_b)
-    admin.dispose()
+    login_a = add_workstation(engine, clinic_id=clinic_a, name="front-a")
+    login_b = add_workstation(engine, clinic_id=clinic_b, name="front-b")
+    yield ClinicServer(server_url, engine, clinic_a, clinic_b, login_a, login_b)
+    engine.dispose()
 
 
 @pytest.fixture

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from server_data import fill_clinic
+from demo_users import sign_in
+from server_data import MONDAY, ZONE, fill_clinic
 from sqlalchemy.engine import make_url
 
+from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.field_keys import field_key_setting
 from medtrack_desktop.domain.identity.models import Clinic
+from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import upgrade
 from medtrack_desktop.sync.join import join_clinic
-from medtrack_desktop.sync.round import RoundSummary, sync_round
+from medtrack_desktop.sync.round import RoundSummary, local_identity, sync_round
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
 from medtrack_desktop.sync.tables import synced, synced_tables
 from medtrack_desktop.sync.wire import encode_row
@@ -134,3 +138,37 @@ def first_patient(workstation: Workstation) -> uuid.UUID:
 def outbox_size(workstation: Workstation) -> int:
     with workstation.store.engine.connect() as connection:
         return int(connection.execute(sa.text("SELECT count(*) FROM sync_outbox")).scalar_one())
+
+
+def make_pair(tmp: Path, admin: sa.Engine, url: str) -> tuple[Workstation, Workstation]:
+    """Workstation ``a`` made the clinic and pushed it; ``b`` joined it."""
+    a, clinic_id = first_workstation(tmp, admin, url, "a")
+    a.sync()
+    b = joining_workstation(tmp, admin, url, clinic_id, field_key_of(a.store, clinic_id), "b")
+    return a, b
+
+
+def converged(admin: sa.Engine, *workstations: Workstation) -> None:
+    """Every workstation holds the server's rows of the clinic, row for row."""
+    with workstations[0].store.engine.connect() as connection:
+        clinic_id = local_identity(connection).clinic_id
+    server = snapshot(admin, clinic_id)
+    for workstation in workstations:
+        assert differences(snapshot(workstation.store.engine, clinic_id), server) == [], \
+            workstation.name
+
+
+def book_the_same_slot(workstation: Workstation) -> uuid.UUID:
+    """Monday 10:30 with the clinic's only provider, booked by the front desk."""
+    desk = sign_in(workstation.store, "desk")
+    with workstation.store.engine.connect() as connection:
+        appointment = connection.execute(sa.text(
+            "SELECT patient_id, provider_id, facility_id, category_id FROM appointments")
+        ).mappings().first()
+    assert appointment is not None
+    return perform(workstation.store, desk, book_appointment, booking=Booking(
+        patient_id=uuid.UUID(appointment["patient_id"]),
+        provider_id=uuid.UUID(appointment["provider_id"]),
+        facility_id=uuid.UUID(appointment["facility_id"]),
+        category_id=uuid.UUID(appointment["category_id"]),
+        starts_at=datetime.combine(MONDAY, time(10, 30), ZONE))).id

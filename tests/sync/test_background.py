@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sync_world import Workstation, field_key_of, first_workstation, joining_workstation
+from sync_world import Workstation, make_pair
 
 from medtrack_desktop.domain.scheduling.models import Facility
 from medtrack_desktop.store.engine import Store
@@ -89,28 +89,7 @@ def outbox_size(workstation: Workstation) -> int:
         return connection.execute(sa.text("SELECT count(*) FROM sync_outbox")).scalar_one()
 
 
-@pytest.fixture
-def admin(server_url: str) -> Iterator[sa.Engine]:
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    yield engine
-    engine.dispose()
 
-
-def make_pair(tmp: Path, admin: sa.Engine, url: str) -> tuple[Workstation, Workstation]:
-    a, clinic_id = first_workstation(tmp, admin, url, "a")
-    a.sync()
-    b = joining_workstation(tmp, admin, url, clinic_id, field_key_of(a.store, clinic_id), "b")
-    return a, b
-
-
-@pytest.fixture
-def pair(tmp_path: Path, admin: sa.Engine, server_url: str
-         ) -> Iterator[tuple[Workstation, Workstation]]:
-    a, b = make_pair(tmp_path, admin, server_url)
-    yield a, b
-    a.close()
-    b.close()
 
 
 def test_an_edit_on_one_workstation_shows_on_the_other_within_seconds(

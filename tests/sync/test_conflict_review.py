@@ -4,30 +4,19 @@ and the next rounds bring every workstation and the server to what was chosen.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conflict_world import (
-    book_the_same_slot,
-    conflicts,
-    converged,
-    edit,
-    patient_conflict,
-    row_of,
-    user_id,
-)
+from conflict_world import conflicts, patient_conflict, user_id
 from demo_users import sign_in
 from server_data import MONDAY, ZONE
-from sync_world import Workstation, field_key_of, first_workstation, joining_workstation
+from sync_world import Workstation, book_the_same_slot, converged, edit, row_of
 
 from medtrack_desktop.domain.audit.models import AuditEntry
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.permissions import PermissionDenied
 from medtrack_desktop.domain.patients.access import RestrictedRecord, set_privacy
-from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.conflict_review import (
     CannotResolve,
     ConflictInvalid,
@@ -37,28 +26,6 @@ from medtrack_desktop.sync.conflict_review import (
     open_conflicts,
     resolve_conflict,
 )
-from medtrack_desktop.sync.server_setup import prepare_server
-
-
-@pytest.fixture
-def admin(server_url: str) -> Iterator[sa.Engine]:
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pair(tmp_path: Path, admin: sa.Engine, server_url: str
-         ) -> Iterator[tuple[Workstation, Workstation]]:
-    """Workstation ``a`` made the clinic; ``b`` joined it; both in step."""
-    a, clinic_id = first_workstation(tmp_path, admin, server_url, "a")
-    a.sync()
-    b = joining_workstation(tmp_path, admin, server_url, clinic_id,
-                            field_key_of(a.store, clinic_id), "b")
-    yield a, b
-    a.close()
-    b.close()
 
 
 def _audit(workstation: Workstation, action: str) -> list[AuditEntry]:

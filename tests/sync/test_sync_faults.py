@@ -5,8 +5,6 @@ PostgreSQL with two real workstations."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,39 +12,16 @@ from demo_users import register_patient_today
 from sync_world import (
     Workstation,
     differences,
-    field_key_of,
-    first_workstation,
-    joining_workstation,
     snapshot,
 )
 
 from medtrack_desktop.domain.patients.models import Patient
 from medtrack_desktop.store.base import utcnow
-from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.round import local_identity
-from medtrack_desktop.sync.server_setup import prepare_server
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def admin(server_url: str) -> Iterator[sa.Engine]:
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pair(tmp_path: Path, admin: sa.Engine, server_url: str
-         ) -> Iterator[tuple[Workstation, Workstation]]:
-    a, clinic_id = first_workstation(tmp_path, admin, server_url, "a")
-    a.sync()
-    b = joining_workstation(tmp_path, admin, server_url, clinic_id,
-                            field_key_of(a.store, clinic_id), "b")
-    yield a, b
-    a.close()
-    b.close()
 
 
 def _clinic(workstation: Workstation) -> uuid.UUID:

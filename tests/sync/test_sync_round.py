@@ -3,23 +3,22 @@ each workstation on its own login."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from demo_users import sign_in
-from server_data import MONDAY, ZONE, fill_clinic
+from server_data import ZONE, fill_clinic
 from sync_world import (
     Workstation,
+    book_the_same_slot,
+    converged,
     differences,
     edit,
     field_key_of,
     first_patient,
     first_workstation,
-    joining_workstation,
     login_engine,
     new_store,
     outbox_size,
@@ -38,16 +37,14 @@ from medtrack_desktop.domain.chart.encounters import (
 )
 from medtrack_desktop.domain.chart.signing import sign_encounter
 from medtrack_desktop.domain.identity.models import Clinic
-from medtrack_desktop.domain.scheduling.appointments import Booking, book_appointment
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.migrate import head_revision
-from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.pull import cursor
 from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
 from medtrack_desktop.sync.server_apply import apply_push
-from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic, prepare_server
+from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
 
 #: A one-pixel PNG: a document's bytes, NULs and high bytes included, must travel intact.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
@@ -55,48 +52,17 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"IEND\xaeB`\x82")
 
 
-@pytest.fixture
-def admin(server_url: str) -> Iterator[sa.Engine]:
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pair(tmp_path: Path, admin: sa.Engine, server_url: str
-         ) -> Iterator[tuple[Workstation, Workstation]]:
-    a, clinic_id = first_workstation(tmp_path, admin, server_url, "a")
-    a.sync()
-    b = joining_workstation(tmp_path, admin, server_url, clinic_id,
-                            field_key_of(a.store, clinic_id), "b")
-    yield a, b
-    a.close()
-    b.close()
 
 
 def test_a_clinic_made_offline_reaches_the_server_and_a_new_workstation(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, b = pair
     a.sync()
-    clinic_id = _clinic(a)
+    clinic_id = _identity(a).clinic_id
     server = snapshot(admin, clinic_id)
     assert len(server["patients"]) == 2
     assert differences(snapshot(a.store.engine, clinic_id), server) == []
     assert differences(snapshot(b.store.engine, clinic_id), server) == []
-
-
-def _clinic(workstation: Workstation) -> uuid.UUID:
-    with workstation.store.engine.connect() as connection:
-        return local_identity(connection).clinic_id
-
-
-def _converged(admin: sa.Engine, *workstations: Workstation) -> None:
-    clinic_id = _clinic(workstations[0])
-    server = snapshot(admin, clinic_id)
-    for workstation in workstations:
-        assert differences(snapshot(workstation.store.engine, clinic_id), server) == [], \
-            workstation.name
 
 
 def _seqs(admin: sa.Engine) -> list[int]:
@@ -120,7 +86,7 @@ def test_edits_of_different_fields_offline_are_merged(
     assert (on_server["phone_mobile"], on_server["email"]) == ("(555) 010-1111",
                                                               "ada@example.org")
     assert outbox_size(a) == outbox_size(b) == 0
-    _converged(admin, a, b)
+    converged(admin, a, b)
     seqs = _seqs(admin)
     assert seqs == list(range(1, len(seqs) + 1))  # no gap
 
@@ -153,7 +119,7 @@ def test_the_same_field_changed_on_two_workstations_is_kept_as_a_conflict(
     assert conflict["server_values"] == {"email": "first@example.org",
                                          "notes": before["notes"]}
     assert conflict["resolved_at"] is None
-    _converged(admin, a, b)  # the conflict itself reached both workstations
+    converged(admin, a, b)  # the conflict itself reached both workstations
 
 
 def test_a_push_answered_again_from_the_ledger_applies_nothing_twice(
@@ -187,7 +153,7 @@ def test_a_push_answered_again_from_the_ledger_applies_nothing_twice(
     assert outbox_size(a) == 0
     seqs = _seqs(admin)
     assert seqs == list(range(1, len(seqs) + 1))
-    _converged(admin, a)
+    converged(admin, a)
 
 
 def test_a_schema_or_release_mismatch_refuses_to_sync_and_writes_nothing(
@@ -215,7 +181,7 @@ def test_a_schema_or_release_mismatch_refuses_to_sync_and_writes_nothing(
 def test_a_slot_booked_on_two_workstations_offline_becomes_a_double_booking_conflict(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, b = pair
-    booked = {ws.name: _book_the_same_slot(ws) for ws in (a, b)}
+    booked = {ws.name: book_the_same_slot(ws) for ws in (a, b)}
     a.sync()
     round_b = b.sync()
     assert round_b.conflicts >= 1
@@ -228,22 +194,7 @@ def test_a_slot_booked_on_two_workstations_offline_becomes_a_double_booking_conf
     a.sync()
     b.sync()
     assert row_of(b.store.engine, "appointments", booked["b"]) is None  # kept in the conflict
-    _converged(admin, a, b)
-
-
-def _book_the_same_slot(workstation: Workstation) -> uuid.UUID:
-    desk = sign_in(workstation.store, "desk")
-    with workstation.store.engine.connect() as connection:
-        appointment = connection.execute(sa.text(
-            "SELECT patient_id, provider_id, facility_id, category_id FROM appointments")
-        ).mappings().first()
-    assert appointment is not None
-    return perform(workstation.store, desk, book_appointment, booking=Booking(
-        patient_id=uuid.UUID(appointment["patient_id"]),
-        provider_id=uuid.UUID(appointment["provider_id"]),
-        facility_id=uuid.UUID(appointment["facility_id"]),
-        category_id=uuid.UUID(appointment["category_id"]),
-        starts_at=datetime.combine(MONDAY, time(10, 30), ZONE))).id
+    converged(admin, a, b)
 
 
 def _identity(workstation: Workstation) -> Identity:
@@ -310,7 +261,7 @@ def test_an_edit_of_a_note_signed_meanwhile_is_refused_and_kept(
         assert row is not None
         assert (row["status"], row["plan"]) == ("signed", "Fluids.")
     a.sync()
-    _converged(admin, a, b)
+    converged(admin, a, b)
     with b.store.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT data FROM document_contents")).scalar_one() \
             == PNG
@@ -345,7 +296,7 @@ def test_a_bootstrap_cut_short_goes_on_from_the_last_page_applied(
                     field_key=field_key_of(a.store, clinic_id), page_size=20)
         late = Workstation("late", store, server)
         a.sync()
-        _converged(admin, a, late)
+        converged(admin, a, late)
     finally:
         a.close()
         store.close()
@@ -370,6 +321,6 @@ def test_a_clinic_changed_before_the_server_adopted_it_pushes_without_conflicts(
         clinic = row_of(admin, "clinics", clinic_id)
         assert clinic is not None
         assert (clinic["phone"], clinic["idle_lock_minutes"]) == ("(555) 010-3333", 7)
-        _converged(admin, workstation)
+        converged(admin, workstation)
     finally:
         workstation.close()

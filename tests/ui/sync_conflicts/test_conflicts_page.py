@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conflict_world import book_the_same_slot, conflicts, patient_conflict, row_of
+from conflict_world import conflicts, patient_conflict
 from demo_users import sign_in
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from sync_world import Workstation
+from sync_world import Workstation, book_the_same_slot, row_of
 from ui_support import app_context, make_workspace, settle
 
 from medtrack_desktop.domain.identity.actor import Actor
