@@ -42,7 +42,7 @@ from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.pull import cursor
-from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity
+from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity, sync_round
 from medtrack_desktop.sync.server_apply import apply_push
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
 
@@ -324,3 +324,20 @@ def test_a_clinic_changed_before_the_server_adopted_it_pushes_without_conflicts(
         converged(admin, workstation)
     finally:
         workstation.close()
+
+
+def test_a_workstation_does_not_pull_its_own_changes_back(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    a.sync()
+    for number in range(3):
+        edit(a, "patients", first_patient(a), phone_home=f"(555) 010-000{number}")
+    summary = sync_round(a.store.engine, a.server, push_batch=2)
+    assert (summary.applied, summary.pulled) == (3, 0)  # numbered right after its cursor
+    edit(b, "patients", first_patient(b), email="b@example.org")
+    b.sync()
+    edit(a, "patients", first_patient(a), notes="seen")
+    merged = a.sync()
+    assert merged.merged == 1 and merged.pulled > 0  # B's change in between: pulled as usual
+    b.sync()
+    converged(admin, a, b)
