@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import keyring.backend
 import pytest
 from keyring.backends import fail
+from keyrings import MemoryKeyring
 from outside_world import Certificate, free_port, self_signed, sms_gateway, smtp_server
 from sqlalchemy import select, update
 from test_admin_cli import admin, env  # noqa: F401  (``env`` is a fixture)
@@ -101,23 +101,6 @@ def clinic(template: Clinic, tmp_path: Path) -> Clinic:
     return Clinic(tmp_path / "ws.db", template.key, template.ada_starts, template.ben_starts)
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An OS keyring's stand-in that keeps entries in memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 Run = Callable[..., tuple[int, str, str]]
@@ -330,7 +313,7 @@ def test_the_smtp_password_set_in_the_keyring_logs_in_and_is_never_printed(
         code, out, err = run("reminders", "set-password", "--password-stdin",
                              secrets=in_keyring)
         assert code == 0, err
-        assert vault.entries == {(SMTP_KEYRING_SERVICE, "desk@localhost"): SMTP_PASSWORD}
+        assert vault.secrets == {(SMTP_KEYRING_SERVICE, "desk@localhost"): SMTP_PASSWORD}
         code, out, err = run("reminders", "run", "--once", secrets=in_keyring)
     assert code == 0, err
     assert "sent 1" in out

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring.backend
 import pytest
 import sqlalchemy as sa
 from keyring.backends import fail
+from keyrings import MemoryKeyring
 from sqlalchemy.engine import make_url
 from sync_world import Workstation, first_workstation
 
@@ -34,26 +34,8 @@ from medtrack_desktop.sync.server_setup import prepare_server
 pytestmark = pytest.mark.postgres
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The OS keyring's stand-in (entries in memory)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
-keyring.backend.KeyringBackend._classes.discard(MemoryKeyring)  # never chosen automatically
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +77,7 @@ def test_saved_in_the_keyring_and_read_back(workstation: tuple[Workstation, str,
     save_server_connection(engine, url, password, keys)
     assert server_url_of(engine) == url
     entry = (KEYRING_SERVICE, keyring_user(parse_server_url(url)))
-    assert memory.entries == {entry: password}
+    assert memory.secrets == {entry: password}
     server = open_clinic_server(engine, keys)
     assert server is not None
     try:
@@ -116,7 +98,7 @@ def test_saved_in_the_keyring_and_read_back(workstation: tuple[Workstation, str,
 
     forget_server_connection(engine, keys)
     assert server_url_of(engine) is None
-    assert memory.entries == {}
+    assert memory.secrets == {}
 
 
 def test_without_a_keyring_the_password_is_sealed_under_a_passphrase(
