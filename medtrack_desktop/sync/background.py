@@ -228,7 +228,8 @@ class SyncRunner:
                                     f"({type(exc.orig).__name__}).", failures)
             return False
         except Exception as exc:
-            log.exception("sync round failed")
+            # the type only: a message or traceback can quote a statement's values (PHI)
+            log.error("sync round failed: %s", type(exc).__name__)
             self._failed("offline", f"Sync failed ({type(exc).__name__}).", failures)
             return False
         self._online.set()
@@ -264,8 +265,8 @@ class SyncRunner:
         self.status = status
         try:
             self._on_status(status)
-        except Exception:
-            log.exception("sync status callback failed")
+        except Exception as exc:
+            log.error("sync status callback failed: %s", type(exc).__name__)
 
     # -- the listener ------------------------------------------------------------------------
 
