@@ -488,7 +488,6 @@ def fill_server(store: Store, server: ClinicServer, tables: tuple[str, ...], *,
         seq = last_seq(remote, clinic_id)
         for name in tables:
             table = synced(name).table
-            columns = {column.name: column for column in table.columns}
             result = local.execution_options(yield_per=chunk).execute(
                 select(table).order_by(table.c.id)).mappings()
             for part in result.partitions(chunk):
@@ -499,7 +498,7 @@ def fill_server(store: Store, server: ClinicServer, tables: tuple[str, ...], *,
                     seq += 1
                     entries.append({"clinic_id": clinic_id, "server_seq": seq,
                                     "table_name": name, "row_id": row["id"],
-                                    "row_data": encode_row(columns, row)})
+                                    "row_data": encode_row(table, row)})
                 remote.execute(log, entries)
                 copied += len(rows)
             note(f"server filled with {name}: {copied:,} rows so far")

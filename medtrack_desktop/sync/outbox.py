@@ -35,9 +35,11 @@ class Pending:
     mutation: Mutation
 
 
-def pending(connection: Connection, limit: int) -> list[Pending]:
-    """The oldest ``limit`` entries, in the order they were written."""
-    rows = connection.execute(select(_OUTBOX).order_by(_OUTBOX.c.local_seq).limit(limit)).all()
+def pending(connection: Connection, limit: int, *, after: int = 0) -> list[Pending]:
+    """The oldest ``limit`` entries written after entry ``after``, in the order they were
+    written."""
+    rows = connection.execute(select(_OUTBOX).where(_OUTBOX.c.local_seq > after)
+                              .order_by(_OUTBOX.c.local_seq).limit(limit)).all()
     return [Pending(row.local_seq, _mutation(row)) for row in rows]
 
 
@@ -47,19 +49,16 @@ def pending_count(connection: Connection) -> int:
 
 def _mutation(row: object) -> Mutation:
     table = synced(row.table_name).table  # type: ignore[attr-defined]
-    columns = table.c
     new = json.loads(row.new_values)  # type: ignore[attr-defined]
     if row.operation == "insert":  # type: ignore[attr-defined]
-        values = {name: from_stored(columns[name], value)
-                  for name, value in new.items() if name in columns}
         return Mutation(row.mutation_id, table.name, row.row_id, "insert",  # type: ignore[attr-defined]
-                        None, None, values)
+                        None, None, from_stored(table, new))
     old = json.loads(row.old_values)  # type: ignore[attr-defined]
-    changed = [name for name, value in new.items()
-               if name in columns and value != UNCHANGED_BLOB and value != old.get(name)]
-    values = {name: from_stored(columns[name], new[name]) for name in changed}
-    base = {name: from_stored(columns[name], old.get(name))
-            for name in changed if name not in BOOKKEEPING}
+    changed = {name: value for name, value in new.items()
+               if value != UNCHANGED_BLOB and value != old.get(name)}
+    values = from_stored(table, changed)
+    base = from_stored(table, {name: old.get(name) for name in values
+                               if name not in BOOKKEEPING})
     return Mutation(row.mutation_id, table.name, row.row_id, "update",  # type: ignore[attr-defined]
                     row.base_version, base, values)  # type: ignore[attr-defined]
 

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.patients import search_index
+from medtrack_desktop.store.bulk import insert_rows
 from medtrack_desktop.sync.outbox import drop_local_rows, refused_rows
 from medtrack_desktop.sync.tables import synced
 from medtrack_desktop.sync.wire import decode_row
@@ -97,17 +98,15 @@ def _upsert(connection: Connection, table_name: str, rows: list[dict[str, Any]]
     """Insert the rows the workstation lacks, update those that differ: (inserted, updated),
     decoded."""
     table = synced(table_name).table
-    columns = {column.name: column for column in table.columns}
-    decoded = [decode_row(columns, row) for row in rows]
+    decoded = [decode_row(table, row) for row in rows]
     inserted, updated = [], []
     for start in range(0, len(decoded), _CHUNK):
         chunk = decoded[start:start + _CHUNK]
         present = {row["id"]: row for row in connection.execute(
             select(table).where(table.c.id.in_([row["id"] for row in chunk]))).mappings()}
         new = [row for row in chunk if row["id"] not in present]
-        if new:
-            connection.execute(insert(table), new)
-            inserted += new
+        insert_rows(connection, table, new)
+        inserted += new
         for row in chunk:
             local = present.get(row["id"])
             if local is None:

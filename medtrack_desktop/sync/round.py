@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
@@ -17,11 +18,17 @@ from sqlalchemy import Connection, Engine, text
 from medtrack_desktop import __version__
 from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
-from medtrack_desktop.sync.outbox import acknowledge, drop_refused, pending, pending_count
-from medtrack_desktop.sync.pull import apply_page, cursor
-from medtrack_desktop.sync.server_apply import apply_push, last_seq, read_changes
+from medtrack_desktop.sync.outbox import (
+    Pending,
+    acknowledge,
+    drop_refused,
+    pending,
+    pending_count,
+)
+from medtrack_desktop.sync.pull import Change, apply_page, cursor
+from medtrack_desktop.sync.server_apply import PushResult, apply_push, last_seq, read_changes
 
-PUSH_BATCH = 500
+PUSH_BATCH = 1000
 PULL_PAGE = 2000
 AUDIT_BATCH = 2000
 Progress = Callable[[str, int, int], None]
@@ -117,31 +124,41 @@ def sync_round(local: Engine, server: Engine, *, progress: Progress | None = Non
 
 def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSummary,
           batch_size: int, progress: Progress | None) -> None:
+    """Push the outbox batch by batch; the next batch is read and decoded (a thread of its
+    own, a connection of its own) while the server applies the one before."""
     with local.connect() as connection:
         total = pending_count(connection)
     refused: list[tuple[str, uuid.UUID]] = []  # newest first
-    while True:
+
+    def read(after: int) -> list[Pending]:
         with local.connect() as connection:
-            entries = pending(connection, batch_size)
-        if not entries:
-            if refused:  # a refused row that later refused rows pointed at can go now
-                with local.begin() as connection:
-                    drop_refused(connection, refused)
-            return
-        with server.begin() as connection:
-            results = apply_push(connection, clinic_id=identity.clinic_id,
-                                 workstation_id=identity.workstation_id,
-                                 mutations=[entry.mutation for entry in entries])
+            return pending(connection, batch_size, after=after)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="outbox-reader") as reader:
+        upcoming = reader.submit(read, 0)
+        while entries := upcoming.result():
+            upcoming = reader.submit(read, entries[-1].local_seq)
+            with server.begin() as connection:
+                results = apply_push(connection, clinic_id=identity.clinic_id,
+                                     workstation_id=identity.workstation_id,
+                                     mutations=[entry.mutation for entry in entries])
+            with local.begin() as connection:
+                refused = acknowledge(connection, entries, results) + refused
+            _count(summary, results)
+            if progress is not None:
+                progress("push", summary.pushed, max(total, summary.pushed))
+    if refused:  # a refused row that later refused rows pointed at can go now
         with local.begin() as connection:
-            refused = acknowledge(connection, entries, results) + refused
-        for result in results:
-            summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
-        summary.pushed += len(results)
-        summary.applied += sum(result.outcome == "applied" for result in results)
-        summary.merged += sum(result.outcome == "merged" for result in results)
-        summary.conflicts += sum(result.outcome == "conflict" for result in results)
-        if progress is not None:
-            progress("push", summary.pushed, max(total, summary.pushed))
+            drop_refused(connection, refused)
+
+
+def _count(summary: RoundSummary, results: list[PushResult]) -> None:
+    for result in results:
+        summary.outcomes[result.outcome] = summary.outcomes.get(result.outcome, 0) + 1
+    summary.pushed += len(results)
+    summary.applied += sum(result.outcome == "applied" for result in results)
+    summary.merged += sum(result.outcome == "merged" for result in results)
+    summary.conflicts += sum(result.outcome == "conflict" for result in results)
 
 
 def _push_audit(local: Engine, server: Engine, workstation_id: uuid.UUID,
@@ -166,18 +183,23 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
     with server.connect() as connection:
         head = last_seq(connection, identity.clinic_id)
     summary.server_seq = head
-    while True:
-        with local.connect() as connection:
-            after = cursor(connection)
-        if after >= head:
-            return summary
+    with local.connect() as connection:
+        after = cursor(connection)
+
+    def read(after: int) -> list[Change]:
         with server.connect() as connection:
-            changes = read_changes(connection, clinic_id=identity.clinic_id, after=after,
-                                   limit=page_size)
-        if not changes:
-            return summary
-        with local.begin() as connection:
-            apply_page(connection, changes, workstation_id=identity.workstation_id)
-        summary.pulled += len(changes)
-        if progress is not None:
-            progress("pull", changes[-1][0], head)
+            return read_changes(connection, clinic_id=identity.clinic_id, after=after,
+                                limit=page_size)
+
+    # the next page is read while this one is applied (a thread and a connection of its own)
+    with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader:
+        upcoming = reader.submit(read, after) if after < head else None
+        while upcoming is not None and (changes := upcoming.result()):
+            last = changes[-1][0]
+            upcoming = reader.submit(read, last) if last < head else None
+            with local.begin() as connection:
+                apply_page(connection, changes, workstation_id=identity.workstation_id)
+            summary.pulled += len(changes)
+            if progress is not None:
+                progress("pull", last, head)
+    return summary

@@ -23,17 +23,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Connection, Table, TextClause, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from medtrack_desktop.store.base import new_id, utcnow
 from medtrack_desktop.sync.models import SyncConflict
 from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
-from medtrack_desktop.sync.wire import encode_row
+from medtrack_desktop.sync.wire import encode_row, sql_reader
 
 NOTIFY_CHANNEL = "medtrack_sync"
 _RUN = 1000
@@ -41,11 +42,14 @@ Outcome = Literal["applied", "merged", "unchanged", "conflict"]
 _CONFLICTS = SyncConflict.__table__
 _LOG = text(
     "INSERT INTO medtrack_server.changes (clinic_id, server_seq, table_name, row_id, row_data) "
-    "VALUES (:clinic_id, :server_seq, :table_name, :row_id, :row_data)"
-).bindparams(bindparam("row_data", type_=JSONB))
+    "SELECT :clinic_id, CAST(e->>'seq' AS bigint), e->>'table', CAST(e->'row'->>'id' AS uuid), "
+    "e->'row' FROM jsonb_array_elements(CAST(:entries AS jsonb)) AS e")
 _LEDGER = text(
     "INSERT INTO medtrack_server.ledger (mutation_id, clinic_id, outcome, server_seq, "
-    "conflict_id) VALUES (:mutation_id, :clinic_id, :outcome, :server_seq, :conflict_id)")
+    "conflict_id) SELECT CAST(e->>'mutation_id' AS uuid), :clinic_id, e->>'outcome', "
+    "CAST(e->>'seq' AS bigint), CAST(e->>'conflict_id' AS uuid) "
+    "FROM jsonb_array_elements(CAST(:entries AS jsonb)) AS e")
+_QUOTE = postgresql.dialect().identifier_preparer
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,12 @@ class Mutation:
     base_version: int | None
     base: Mapping[str, Any] | None
     values: Mapping[str, Any]
+    #: ``values`` in wire form, made with the mutation (the push reads and makes the next
+    #: batch's mutations in a thread while the server applies this one).
+    wire: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire", encode_row(synced(self.table).table, self.values))
 
 
 @dataclass(frozen=True)
@@ -96,26 +106,24 @@ class _Batch:
         del self.log[mark[1]:]
         del self.ledger[mark[2]:]
 
-    def logged(self, synced_table: SyncedTable, row: Mapping[str, Any]) -> int:
+    def logged(self, table_name: str, wire_row: Mapping[str, Any]) -> int:
+        """Log ``wire_row`` (a whole row, encoded) as the table's next change."""
         self.seq += 1
-        columns = synced_table.table.c
-        self.log.append({
-            "clinic_id": self.clinic_id, "server_seq": self.seq,
-            "table_name": synced_table.name, "row_id": row["id"],
-            "row_data": encode_row({name: columns[name] for name in row}, row)})
+        self.log.append({"seq": self.seq, "table": table_name, "row": wire_row})
         return self.seq
 
     def settle(self, mutation: Mutation, outcome: Outcome, seq: int | None,
-               conflict_id: uuid.UUID | None = None) -> PushResult:
-        self.ledger.append({"mutation_id": mutation.mutation_id, "clinic_id": self.clinic_id,
-                            "outcome": outcome, "server_seq": seq, "conflict_id": conflict_id})
-        return PushResult(mutation.mutation_id, outcome, seq, conflict_id)
+               conflict_id: uuid.UUID | None = None, *, absent: bool = False) -> PushResult:
+        self.ledger.append({"mutation_id": str(mutation.mutation_id), "outcome": outcome,
+                            "seq": seq, "conflict_id": conflict_id and str(conflict_id)})
+        return PushResult(mutation.mutation_id, outcome, seq, conflict_id, absent)
 
     def flush(self) -> None:
-        if self.log:
-            self.connection.execute(_LOG, self.log)
-        if self.ledger:
-            self.connection.execute(_LEDGER, self.ledger)
+        """Write the log and the ledger, one statement each, and wake the workstations."""
+        for statement, entries in ((_LOG, self.log), (_LEDGER, self.ledger)):
+            if entries:
+                self.connection.execute(statement, {"clinic_id": self.clinic_id,
+                                                    "entries": json.dumps(entries)})
         if self.log:
             self.connection.execute(text("SELECT pg_notify(:channel, :clinic)"),
                                     {"channel": NOTIFY_CHANNEL, "clinic": str(self.clinic_id)})
@@ -133,6 +141,11 @@ def apply_push(connection: Connection, *, clinic_id: uuid.UUID,
     """Apply ``mutations`` in order, in the caller's (PostgreSQL) transaction; a mutation
     given twice is applied once."""
     lock_clinic(connection, clinic_id)
+    # Every statement of a push reads rows by key. Left to its statistics, which lag behind a
+    # table that grows by thousands of rows a minute, the planner scans whole tables instead
+    # (row security keeps it from trusting its own estimates): one scan per batch, slower as
+    # the clinic grows.
+    connection.execute(text("SET LOCAL enable_seqscan = off"))
     known = _ledger(connection, [mutation.mutation_id for mutation in mutations])
     batch = _Batch(connection, clinic_id, workstation_id)
     fresh: dict[uuid.UUID, Mutation] = {}
@@ -167,7 +180,7 @@ def _ledger(connection: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, Pus
         return {}
     rows = connection.execute(text(
         "SELECT mutation_id, outcome, server_seq, conflict_id FROM medtrack_server.ledger "
-        "WHERE workstation_role = session_user AND mutation_id = ANY(:ids)"),
+        "WHERE mutation_id = ANY(:ids) AND workstation_role = session_user"),
         {"ids": ids}).all()
     return {row.mutation_id: PushResult(
         row.mutation_id, row.outcome, row.server_seq, row.conflict_id,
@@ -198,25 +211,25 @@ def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
             row = current.get(mutation.row_id)
             decision, values = _decide(synced_table, mutation, row)
             if decision == "insert":
-                inserts.append(values)
+                inserts.append(mutation.wire)  # type: ignore[arg-type]
                 results.append(batch.settle(mutation, "applied",
-                                            batch.logged(synced_table, values)))
+                                            batch.logged(table.name, inserts[-1])))
             elif decision in ("applied", "merged"):
-                updates.append({"row_id_": mutation.row_id, **values})
+                updates.append(encode_row(table, {"id": mutation.row_id, **values}))
                 results.append(batch.settle(mutation, decision,  # type: ignore[arg-type]
-                                            batch.logged(synced_table, {**row, **values})))
+                                            batch.logged(table.name, encode_row(
+                                                table, {**row, **values}))))  # type: ignore[dict-item]
             elif decision == "unchanged":
-                results.append(batch.settle(mutation, "unchanged",
-                                            batch.logged(synced_table, row)))  # type: ignore[arg-type]
+                results.append(batch.settle(mutation, "unchanged", batch.logged(
+                    table.name, encode_row(table, row))))  # type: ignore[arg-type]
             else:
                 results.append(_conflict(batch, mutation, row, decision, None))
-        if inserts:
-            batch.connection.execute(insert(table), inserts)
+        for group in _same_keys(inserts):
+            batch.connection.execute(_insert_rows(table, tuple(group[0])),
+                                     {"rows": json.dumps(group)})
         for group in _same_keys(updates):
-            keys = [key for key in group[0] if key != "row_id_"]
-            batch.connection.execute(
-                update(table).where(table.c.id == bindparam("row_id_"))
-                .values({key: bindparam(key) for key in keys}), group)
+            batch.connection.execute(_update_rows(table, tuple(group[0])), {
+                "rows": json.dumps(group), "ids": [row["id"] for row in group]})
         savepoint.commit()
         return results
     except DBAPIError as error:
@@ -251,7 +264,7 @@ def _decide(synced_table: SyncedTable, mutation: Mutation, current: Mapping[str,
         return "changed", {}
     return ("applied" if at_base else "merged"), {
         **changed, "version": current["version"] + 1,
-        "updated_at": mutation.values.get("updated_at", utcnow()),
+        "updated_at": mutation.values.get("updated_at", current["updated_at"]),
         "updated_by": mutation.values.get("updated_by", current["updated_by"])}
 
 
@@ -260,6 +273,29 @@ def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
     return list(groups.values())
+
+
+@cache
+def _insert_rows(table: Table, names: tuple[str, ...]) -> TextClause:
+    """Insert the rows of the JSON array ``:rows`` (wire form, these fields each)."""
+    return text(
+        f"INSERT INTO {_QUOTE.format_table(table)} "
+        f"({', '.join(_QUOTE.quote(name) for name in names)}) "
+        f"SELECT {', '.join(sql_reader(table.c[name], 'e') for name in names)} "
+        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e")
+
+
+@cache
+def _update_rows(table: Table, names: tuple[str, ...]) -> TextClause:
+    """Set these fields of each row of the JSON array ``:rows`` (wire form, with its id; the
+    ids again in ``:ids``, so the rows are found by key: joined to the array alone, the planner
+    walks the whole primary key in order)."""
+    assignments = ", ".join(f"{_QUOTE.quote(name)} = {sql_reader(table.c[name], 'e')}"
+                            for name in names if name != "id")
+    return text(
+        f"UPDATE {_QUOTE.format_table(table)} AS t SET {assignments} "
+        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e "
+        f"WHERE t.id = ANY(CAST(:ids AS uuid[])) AND t.id = {sql_reader(table.c.id, 'e')}")
 
 
 def _refused(batch: _Batch, mutation: Mutation, error: DBAPIError) -> PushResult:
@@ -297,15 +333,13 @@ def _conflict(batch: _Batch, mutation: Mutation, current: Mapping[str, Any] | No
               reason: str, detail: str | None) -> PushResult:
     """Keep the change aside in ``sync_conflicts``; log the row as the server has it."""
     synced_table = synced(mutation.table)
-    columns = synced_table.table.c
     fields = [name for name in mutation.values if name not in BOOKKEEPING] or list(
         mutation.values)
 
     def wire(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if values is None:
             return None
-        return encode_row({name: columns[name] for name in fields},
-                          {name: values.get(name) for name in fields})
+        return encode_row(synced_table.table, {name: values.get(name) for name in fields})
 
     conflict_id = new_id()
     now = utcnow()
@@ -320,12 +354,10 @@ def _conflict(batch: _Batch, mutation: Mutation, current: Mapping[str, Any] | No
         "created_by": mutation.values.get("updated_by"),
         "updated_by": mutation.values.get("updated_by"), "version": 1, "deleted_at": None}
     batch.connection.execute(insert(_CONFLICTS), [conflict])
-    seq = batch.logged(synced("sync_conflicts"), conflict)
+    seq = batch.logged(_CONFLICTS.name, encode_row(_CONFLICTS, conflict))
     if current is not None:
-        seq = batch.logged(synced_table, current)
-    batch.ledger.append({"mutation_id": mutation.mutation_id, "clinic_id": batch.clinic_id,
-                         "outcome": "conflict", "server_seq": seq, "conflict_id": conflict_id})
-    return PushResult(mutation.mutation_id, "conflict", seq, conflict_id, current is None)
+        seq = batch.logged(mutation.table, encode_row(synced_table.table, current))
+    return batch.settle(mutation, "conflict", seq, conflict_id, absent=current is None)
 
 
 def read_changes(connection: Connection, *, clinic_id: uuid.UUID, after: int,

@@ -17,13 +17,26 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, LargeBinary, Numeric, Time, Uuid
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Time,
+    Uuid,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 #: In an update's stored values: a BLOB the update left as it was (never valid hex).
 UNCHANGED_BLOB = "="
 _SQLITE = sqlite.dialect()
+_POSTGRESQL = postgresql.dialect()
 
 
 def _kind(column_type: TypeEngine[Any]) -> type[TypeEngine[Any]]:
@@ -66,13 +79,36 @@ def decode(column: Column[Any], value: Any) -> Any:
     return None if value is None else _decoder(column)(value)
 
 
-def encode_row(columns: Mapping[str, Column[Any]], row: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: encode(columns[name], value) for name, value in row.items()}
+@cache
+def _converters(table: Table, pick: Callable[[Column[Any]], Callable[[Any], Any]]
+                ) -> tuple[frozenset[str], tuple[tuple[str, Callable[[Any], Any]], ...]]:
+    """``table``'s column names, and the columns whose value ``pick`` converts (the others
+    travel as they are)."""
+    return frozenset(table.c.keys()), tuple(
+        (column.name, convert) for column in table.columns
+        if (convert := pick(column)) is not _same)
 
 
-def decode_row(columns: Mapping[str, Column[Any]], row: Mapping[str, Any]) -> dict[str, Any]:
-    """Decode the fields of ``row`` that ``columns`` has (a field the table lacks is dropped)."""
-    return {name: decode(columns[name], value) for name, value in row.items() if name in columns}
+def _convert_row(table: Table, row: Mapping[str, Any],
+                 pick: Callable[[Column[Any]], Callable[[Any], Any]]) -> dict[str, Any]:
+    """The fields of ``row`` that ``table`` has (a field it lacks is dropped), converted."""
+    names, converters = _converters(table, pick)
+    converted = {name: value for name, value in row.items() if name in names}
+    for name, convert in converters:
+        value = converted.get(name)
+        if value is not None:
+            converted[name] = convert(value)
+    return converted
+
+
+def encode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` (any of ``table``'s fields) as JSON."""
+    return _convert_row(table, row, _encoder)
+
+
+def decode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``encode_row``'s inverse; a field ``table`` lacks is dropped."""
+    return _convert_row(table, row, _decoder)
 
 
 @cache
@@ -86,6 +122,25 @@ def _stored_reader(column: Column[Any]) -> Callable[[Any], Any]:
     return reader
 
 
-def from_stored(column: Column[Any], value: Any) -> Any:
-    """The Python value of ``column`` from what SQLite stored (as a trigger's JSON holds it)."""
-    return None if value is None else _stored_reader(column)(value)
+def from_stored(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The Python values of ``row`` from what SQLite stored (as a trigger's JSON holds them);
+    a field ``table`` lacks is dropped."""
+    return _convert_row(table, row, _stored_reader)
+
+
+def sql_reader(column: Column[Any], element: str) -> str:
+    """The PostgreSQL expression that reads ``column``'s wire value from the jsonb ``element``
+    (a row of a JSON array the server unpacks). Text is not cast: a cast to VARCHAR(n) would
+    cut a long value short where the insert refuses it."""
+    field = f"{element}->>'{column.name}'"
+    kind = _kind(column.type)
+    if kind is LargeBinary:
+        return f"decode({field}, 'hex')"
+    if kind is JSON:
+        value = f"{element}->'{column.name}'"
+        if column.type.none_as_null:  # type: ignore[attr-defined]
+            value = f"nullif({value}, 'null'::jsonb)"
+        return f"CAST({value} AS JSON)"
+    if isinstance(column.type, String):
+        return field
+    return f"CAST({field} AS {column.type.compile(dialect=_POSTGRESQL)})"

@@ -90,10 +90,9 @@ def snapshot(engine: sa.Engine, clinic_id: uuid.UUID) -> dict[str, dict[Any, Any
     with engine.connect() as connection:
         for synced in synced_tables():
             table = synced.table
-            columns = {column.name: column for column in table.columns}
             rows = connection.execute(sa.select(table).where(
                 synced.clinic_column == clinic_id)).mappings()
-            tables[synced.name] = {row["id"]: encode_row(columns, row) for row in rows}
+            tables[synced.name] = {row["id"]: encode_row(table, row) for row in rows}
     return tables
 
 

@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.identity.models import LocalSetting
 from medtrack_desktop.domain.patients.models import Patient, PatientSearchTerm
 from medtrack_desktop.domain.patients.search_terms import TERMS_VERSION, patient_terms
+from medtrack_desktop.store.bulk import insert_rows
 
 _VERSION_KEY = "patient_search_terms_version"
 _INDEXED = (
@@ -54,9 +55,9 @@ def term_rows(patient: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def add_terms(session: Session, patients: Iterable[Mapping[str, Any]]) -> None:
     """Index new patients (no terms yet), e.g. right after a bulk insert."""
+    session.flush()  # the patients first: each term points at one
     rows = [row for patient in patients for row in term_rows(patient)]
-    for start in range(0, len(rows), _BATCH):
-        session.execute(insert(PatientSearchTerm.__table__), rows[start:start + _BATCH])
+    insert_rows(session.connection(), PatientSearchTerm.__table__, rows)
 
 
 def reindex(session: Session, patient_ids: Sequence[uuid.UUID]) -> None:
