@@ -25,12 +25,17 @@ from medtrack_desktop.store.errors import (
 
 SQLITE_PLAINTEXT_HEADER = b"SQLite format 3\x00"
 _READ_ONLY = "medtrack_read_only"
+#: Decrypted pages kept per connection (32 MiB); a bulk load (a workstation joining its clinic)
+#: raises it for its connection to ``BULK_CACHE_KIB``: inserts at random places of indexes
+#: larger than the cache otherwise write, evict and decrypt the same pages again and again.
+CACHE_KIB = 32 * 1024
+BULK_CACHE_KIB = 512 * 1024
 _SESSION_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 15000",
-    "PRAGMA cache_size = -32768",  # 32 MiB of decrypted pages per connection
+    f"PRAGMA cache_size = -{CACHE_KIB}",
 )
 _WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
 

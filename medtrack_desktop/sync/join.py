@@ -19,7 +19,6 @@ from medtrack_desktop.domain.identity.field_keys import field_key_setting
 from medtrack_desktop.domain.identity.models import Clinic, LocalSetting, Workstation
 from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.sync.round import (
-    PULL_PAGE,
     Identity,
     Progress,
     SyncRefused,
@@ -29,10 +28,12 @@ from medtrack_desktop.sync.round import (
     sync_round,
 )
 
+JOIN_PAGE = 5000  # fewer, larger transactions: each commit of a page syncs the file
+
 
 def join_clinic(local: Engine, server: Engine, *, workstation_name: str | None = None,
                 field_key: bytes | None = None, progress: Progress | None = None,
-                page_size: int = PULL_PAGE) -> Seat:
+                page_size: int = JOIN_PAGE) -> Seat:
     """Fill this (new) workstation database from the server and give it a seat."""
     with server.connect() as connection:
         clinics = list(connection.execute(text(
@@ -53,7 +54,7 @@ def join_clinic(local: Engine, server: Engine, *, workstation_name: str | None =
         if field_key is not None:
             session.merge(LocalSetting(key=field_key_setting(clinic_id), value=field_key.hex()))
     pull_to_head(local, server, Identity(clinic_id, None), page_size=page_size,
-                 progress=progress)
+                 progress=progress, bulk=True)
     with Session(local) as session, session.begin():
         clinic = session.get_one(Clinic, clinic_id)
         name = (workstation_name or socket.gethostname()).strip()[:100]

@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.patients import search_index
 from medtrack_desktop.store.bulk import insert_rows
+from medtrack_desktop.sync.models import OutboxEntry
 from medtrack_desktop.sync.outbox import drop_local_rows, refused_rows
 from medtrack_desktop.sync.tables import synced
 from medtrack_desktop.sync.wire import decode_row
 
 Change = tuple[int, str, uuid.UUID, dict[str, Any]]
 _CHUNK = 500
+_OUTBOX = OutboxEntry.__table__
 
 
 @dataclass(frozen=True)
@@ -36,24 +38,48 @@ class PageApplied:
     skipped: int
 
 
-def apply_page(connection: Connection, changes: Sequence[Change], *,
-               workstation_id: uuid.UUID | None) -> PageApplied:
-    """Apply ``changes`` (oldest first) and move the cursor to the last, in the caller's local
-    transaction."""
-    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
-    if workstation_id is not None:  # a refused row still here would block the server's own
-        drop_local_rows(connection, _refused_in(changes, workstation_id)
-                        + refused_rows(connection, workstation_id))
+@dataclass(frozen=True)
+class Page:
+    """A page of the server's changes made ready away from the writing thread (``prepare``):
+    the last state of each row in server order, decoded, and the search terms of the patients
+    among them."""
+
+    last_seq: int
+    changes: int
+    rows: list[tuple[str, dict[str, Any]]]
+    refused: list[tuple[str, uuid.UUID]]
+    terms: dict[uuid.UUID, list[dict[str, Any]]]
+
+
+def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None) -> Page:
+    """Everything of a page that needs no database: CPU work a pull does in its reader thread
+    while the page before is written."""
     latest: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     for _seq, table_name, row_id, row in changes:
         latest.pop((table_name, row_id), None)
         latest[(table_name, row_id)] = row
-    waiting = set(connection.execute(text("SELECT DISTINCT row_id FROM sync_outbox")).scalars())
+    rows = [(table_name, decode_row(synced(table_name).table, row))
+            for (table_name, _row_id), row in latest.items()]
+    return Page(
+        last_seq=changes[-1][0] if changes else 0, changes=len(changes), rows=rows,
+        refused=_refused_in(changes, workstation_id) if workstation_id is not None else [],
+        terms={row["id"]: search_index.term_rows(row) for table_name, row in rows
+               if table_name == "patients"})
+
+
+def apply_page(connection: Connection, page: Page, *,
+               workstation_id: uuid.UUID | None) -> PageApplied:
+    """Apply a prepared page and move the cursor to its last change, in the caller's local
+    transaction."""
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    connection.execute(text("UPDATE sync_state SET applying = 1 WHERE id = 1"))
+    if workstation_id is not None:  # a refused row still here would block the server's own
+        drop_local_rows(connection, page.refused + refused_rows(connection, workstation_id))
+    waiting = set(connection.execute(select(_OUTBOX.c.row_id).distinct()).scalars())
     runs: list[tuple[str, list[dict[str, Any]]]] = []  # consecutive rows of one table
     skipped = 0
-    for (table_name, row_id), row in latest.items():
-        if _as_uuid(row_id) in waiting:
+    for table_name, row in page.rows:
+        if row["id"] in waiting:
             skipped += 1
             continue
         if not runs or runs[-1][0] != table_name:
@@ -67,15 +93,15 @@ def apply_page(connection: Connection, changes: Sequence[Change], *,
         updated += changed
         if table_name == "patients":  # the search index follows its patients
             session = Session(bind=connection)
-            search_index.add_terms(session, added)
+            search_index.insert_terms(session, [
+                term for row in added for term in page.terms[row["id"]]])
             search_index.reindex(session, [row["id"] for row in changed])
     if workstation_id is not None:
         drop_local_rows(connection, refused_rows(connection, workstation_id))
-    last = changes[-1][0] if changes else 0
     connection.execute(text(
         "UPDATE sync_state SET applying = 0, pulled_seq = max(pulled_seq, :last) WHERE id = 1"),
-        {"last": last})
-    return PageApplied(last, len(inserted), len(updated), skipped)
+        {"last": page.last_seq})
+    return PageApplied(page.last_seq, len(inserted), len(updated), skipped)
 
 
 def _refused_in(changes: Sequence[Change], workstation_id: uuid.UUID
@@ -89,19 +115,14 @@ def _refused_in(changes: Sequence[Change], workstation_id: uuid.UUID
             and row.get("resolved_at") is None]
 
 
-def _as_uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _upsert(connection: Connection, table_name: str, rows: list[dict[str, Any]]
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Insert the rows the workstation lacks, update those that differ: (inserted, updated),
-    decoded."""
+    """Insert the rows (decoded) the workstation lacks, update those that differ: (inserted,
+    updated)."""
     table = synced(table_name).table
-    decoded = [decode_row(table, row) for row in rows]
     inserted, updated = [], []
-    for start in range(0, len(decoded), _CHUNK):
-        chunk = decoded[start:start + _CHUNK]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
         present = {row["id"]: row for row in connection.execute(
             select(table).where(table.c.id.in_([row["id"] for row in chunk]))).mappings()}
         new = [row for row in chunk if row["id"] not in present]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
 
 from medtrack_desktop import __version__
 from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.store.engine import BULK_CACHE_KIB, CACHE_KIB
 from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
 from medtrack_desktop.sync.outbox import (
     Pending,
@@ -25,7 +26,7 @@ from medtrack_desktop.sync.outbox import (
     pending,
     pending_count,
 )
-from medtrack_desktop.sync.pull import Change, apply_page, cursor
+from medtrack_desktop.sync.pull import Page, apply_page, cursor, prepare
 from medtrack_desktop.sync.server_apply import PushResult, apply_push, last_seq, read_changes
 
 PUSH_BATCH = 1000
@@ -124,29 +125,36 @@ def sync_round(local: Engine, server: Engine, *, progress: Progress | None = Non
 
 def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSummary,
           batch_size: int, progress: Progress | None) -> None:
-    """Push the outbox batch by batch; the next batch is read and decoded (a thread of its
-    own, a connection of its own) while the server applies the one before."""
+    """Push the outbox batch by batch. A worker thread with connections of its own reads and
+    decodes the next batch, and records the server's answer to the last one, while the server
+    applies this one (each answer is recorded only after the server committed, in order)."""
     with local.connect() as connection:
         total = pending_count(connection)
-    refused: list[tuple[str, uuid.UUID]] = []  # newest first
 
     def read(after: int) -> list[Pending]:
         with local.connect() as connection:
             return pending(connection, batch_size, after=after)
 
-    with ThreadPoolExecutor(1, thread_name_prefix="outbox-reader") as reader:
-        upcoming = reader.submit(read, 0)
+    def record(entries: list[Pending], results: list[PushResult]) -> list[tuple[str, uuid.UUID]]:
+        with local.begin() as connection:
+            return acknowledge(connection, entries, results)
+
+    recorded: list[Future[list[tuple[str, uuid.UUID]]]] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="outbox") as worker:
+        upcoming = worker.submit(read, 0)
         while entries := upcoming.result():
-            upcoming = reader.submit(read, entries[-1].local_seq)
+            if len(recorded) > 1:  # queued before that read, so done: a failure stops here
+                recorded[-2].result()
+            upcoming = worker.submit(read, entries[-1].local_seq)
             with server.begin() as connection:
                 results = apply_push(connection, clinic_id=identity.clinic_id,
                                      workstation_id=identity.workstation_id,
                                      mutations=[entry.mutation for entry in entries])
-            with local.begin() as connection:
-                refused = acknowledge(connection, entries, results) + refused
+            recorded.append(worker.submit(record, entries, results))
             _count(summary, results)
             if progress is not None:
                 progress("push", summary.pushed, max(total, summary.pushed))
+    refused = [row for answer in reversed(recorded) for row in answer.result()]  # newest first
     if refused:  # a refused row that later refused rows pointed at can go now
         with local.begin() as connection:
             drop_refused(connection, refused)
@@ -176,30 +184,52 @@ def _push_audit(local: Engine, server: Engine, workstation_id: uuid.UUID,
 
 def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
                  summary: RoundSummary | None = None, page_size: int = PULL_PAGE,
-                 progress: Progress | None = None) -> RoundSummary:
+                 progress: Progress | None = None, bulk: bool = False) -> RoundSummary:
     """Pull page by page up to the server's last change as of now (each page committed with
-    the cursor, so an interrupted pull goes on from there)."""
+    the cursor, so an interrupted pull goes on from there). ``bulk``: a new workstation filling
+    itself (``_loading``)."""
     summary = summary if summary is not None else RoundSummary()
     with server.connect() as connection:
         head = last_seq(connection, identity.clinic_id)
     summary.server_seq = head
-    with local.connect() as connection:
-        after = cursor(connection)
 
-    def read(after: int) -> list[Change]:
+    def read(after: int) -> Page | None:
         with server.connect() as connection:
-            return read_changes(connection, clinic_id=identity.clinic_id, after=after,
-                                limit=page_size)
+            changes = read_changes(connection, clinic_id=identity.clinic_id, after=after,
+                                   limit=page_size)
+        return prepare(changes, workstation_id=identity.workstation_id) if changes else None
 
-    # the next page is read while this one is applied (a thread and a connection of its own)
-    with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader:
-        upcoming = reader.submit(read, after) if after < head else None
-        while upcoming is not None and (changes := upcoming.result()):
-            last = changes[-1][0]
-            upcoming = reader.submit(read, last) if last < head else None
-            with local.begin() as connection:
-                apply_page(connection, changes, workstation_id=identity.workstation_id)
-            summary.pulled += len(changes)
-            if progress is not None:
-                progress("pull", last, head)
+    # the next page is read and prepared while this one is written (a thread of its own)
+    with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader, \
+            local.connect() as connection:
+        after = cursor(connection)
+        connection.commit()
+        if bulk:
+            _loading(connection, True)
+        try:
+            upcoming = reader.submit(read, after) if after < head else None
+            while upcoming is not None and (page := upcoming.result()):
+                last = page.last_seq
+                upcoming = reader.submit(read, last) if last < head else None
+                with connection.begin():
+                    apply_page(connection, page, workstation_id=identity.workstation_id)
+                summary.pulled += page.changes
+                if progress is not None:
+                    progress("pull", last, head)
+        finally:
+            if bulk:
+                _loading(connection, False)
     return summary
+
+
+def _loading(connection: Connection, bulk: bool) -> None:
+    """Settings for a bulk load on this connection, or back to the usual ones. Loading, a
+    committed page need not reach the disk at once (``synchronous = NORMAL``; the file stays
+    whole, and a page lost to a power cut is pulled again from the cursor) and the log is
+    checkpointed once at the end rather than every few pages."""
+    driver = connection.connection.driver_connection  # outside any transaction: no BEGIN
+    for pragma in ((f"cache_size = -{BULK_CACHE_KIB}", "synchronous = NORMAL",
+                    "wal_autocheckpoint = 0") if bulk else
+                   (f"cache_size = -{CACHE_KIB}", "synchronous = FULL",
+                    "wal_autocheckpoint = 1000", "wal_checkpoint(TRUNCATE)")):
+        driver.execute(f"PRAGMA {pragma}").fetchall()  # type: ignore[union-attr]

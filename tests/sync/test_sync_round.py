@@ -42,7 +42,13 @@ from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
 from medtrack_desktop.sync.pull import cursor
-from medtrack_desktop.sync.round import Identity, SyncRefused, local_identity, sync_round
+from medtrack_desktop.sync.round import (
+    Identity,
+    SyncRefused,
+    local_identity,
+    pull_to_head,
+    sync_round,
+)
 from medtrack_desktop.sync.server_apply import apply_push
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
 
@@ -341,3 +347,25 @@ def test_a_workstation_does_not_pull_its_own_changes_back(
     assert merged.merged == 1 and merged.pulled > 0  # B's change in between: pulled as usual
     b.sync()
     converged(admin, a, b)
+
+
+def test_a_pull_leaves_a_row_with_unpushed_changes_as_the_workstation_has_it(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    patient = first_patient(a)
+    edit(a, "patients", patient, email="a@example.org")  # not pushed yet
+    edit(b, "patients", patient, phone_mobile="(512) 555-0199")
+    b.sync()
+    with a.store.engine.connect() as connection:
+        identity = local_identity(connection)
+
+    pull_to_head(a.store.engine, a.server, identity)
+
+    mine = row_of(a.store.engine, "patients", patient)
+    assert mine is not None  # the server's row waits for the push: its merge comes down after
+    assert (mine["email"], mine["phone_mobile"]) == ("a@example.org", None)
+    merged = a.sync()
+    assert merged.merged == 1
+    b.sync()
+    converged(admin, a, b)
+    assert row_of(admin, "patients", patient)["phone_mobile"] == "(512) 555-0199"  # type: ignore[index]
