@@ -7,8 +7,8 @@ like any write), 12 insurance companies and a primary policy for three patients 
 (SQLAlchemy Core, member ids sealed). Its set-up rows (clinic, roles, users, seat) reach the
 server by the engine's own ``sync_round``; the patients, payers and policies are copied to the
 server as a push leaves them (each row in its table and in the change log with its
-``server_seq``, ``sync_world.fill_server``: ``sync-push`` measures the real push, at ~100 rows/s
-today too slow to fill 175,000 rows for this run; ``fill_s``). Then a new
+``server_seq``, ``sync_world.fill_server``: ``sync-push`` measures the real push; a fill
+straight into the server keeps this run about the join; ``fill_s``). Then a new
 workstation database, migrated and empty, with a login of its own, runs ``join_clinic``:
 handshake, the server's change log pulled in pages (each page applied with the cursor, the
 patients' search index made as they arrive), its seat and the first round. Timed from the call

@@ -40,9 +40,8 @@ class PageApplied:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the server's changes made ready away from the writing thread (``prepare``):
-    the last state of each row in server order, decoded, and the search terms of the patients
-    among them."""
+    """A page of the server's changes made ready to write (``prepare``): the last state of
+    each row in server order, decoded, and the search terms of the patients among them."""
 
     last_seq: int
     changes: int
@@ -52,8 +51,7 @@ class Page:
 
 
 def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None) -> Page:
-    """Everything of a page that needs no database: CPU work a pull does in its reader thread
-    while the page before is written."""
+    """Everything of a page that needs no database."""
     latest: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
     for _seq, table_name, row_id, row in changes:
         latest.pop((table_name, row_id), None)
