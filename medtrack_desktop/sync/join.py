@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import socket
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Index, text
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.domain.audit import trail
 from medtrack_desktop.domain.identity.actor import Actor, Seat
 from medtrack_desktop.domain.identity.field_keys import field_key_setting
 from medtrack_desktop.domain.identity.models import Clinic, LocalSetting, Workstation
+from medtrack_desktop.domain.models import metadata
 from medtrack_desktop.store.base import bind_actor
 from medtrack_desktop.sync.round import (
     Identity,
@@ -27,6 +28,7 @@ from medtrack_desktop.sync.round import (
     pull_to_head,
     sync_round,
 )
+from medtrack_desktop.sync.tables import by_name
 
 JOIN_PAGE = 5000  # fewer, larger transactions: each commit of a page syncs the file
 
@@ -53,8 +55,14 @@ def join_clinic(local: Engine, server: Engine, *, workstation_name: str | None =
         session.merge(LocalSetting(key="clinic_id", value=str(clinic_id)))
         if field_key is not None:
             session.merge(LocalSetting(key=field_key_setting(clinic_id), value=field_key.hex()))
+    with local.begin() as connection:  # again on a join that goes on after a cut
+        for index in _built_at_the_end():
+            index.drop(connection, checkfirst=True)
     pull_to_head(local, server, Identity(clinic_id, None), page_size=page_size,
                  progress=progress, bulk=True)
+    with local.begin() as connection:
+        for index in _built_at_the_end():
+            index.create(connection, checkfirst=True)
     with Session(local) as session, session.begin():
         clinic = session.get_one(Clinic, clinic_id)
         name = (workstation_name or socket.gethostname()).strip()[:100]
@@ -70,3 +78,14 @@ def join_clinic(local: Engine, server: Engine, *, workstation_name: str | None =
     sync_round(local, server, progress=progress)
     return seat
 
+
+
+def _built_at_the_end() -> list[Index]:
+    """The secondary indexes of the tables a join fills (the synced ones and those made from
+    them): built once from sorted rows when the last page is in, not entry by entry at random
+    places of an index that outgrows the page cache. Primary keys and unique constraints stay:
+    the pull finds rows by id, and a table's own constraints hold throughout. A join cut short
+    leaves them out until it goes on and finishes; the workstation has no seat until then."""
+    return [index for table in metadata.sorted_tables
+            if table.name in by_name() or table.info.get("derived_from_synced")
+            for index in sorted(table.indexes, key=lambda index: str(index.name))]

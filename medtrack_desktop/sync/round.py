@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
@@ -125,36 +125,32 @@ def sync_round(local: Engine, server: Engine, *, progress: Progress | None = Non
 
 def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSummary,
           batch_size: int, progress: Progress | None) -> None:
-    """Push the outbox batch by batch. A worker thread with connections of its own reads and
-    decodes the next batch, and records the server's answer to the last one, while the server
-    applies this one (each answer is recorded only after the server committed, in order)."""
+    """Push the outbox batch by batch; the next batch is read and decoded (a thread of its
+    own, a connection of its own) while the server applies the one before. The answers are
+    recorded here, in order, each after the server committed (recorded in that thread too,
+    they held the GIL against this one's waits on the server: 100,000 changes took 29 s, not
+    26)."""
     with local.connect() as connection:
         total = pending_count(connection)
+    refused: list[tuple[str, uuid.UUID]] = []  # newest first
 
     def read(after: int) -> list[Pending]:
         with local.connect() as connection:
             return pending(connection, batch_size, after=after)
 
-    def record(entries: list[Pending], results: list[PushResult]) -> list[tuple[str, uuid.UUID]]:
-        with local.begin() as connection:
-            return acknowledge(connection, entries, results)
-
-    recorded: list[Future[list[tuple[str, uuid.UUID]]]] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="outbox") as worker:
-        upcoming = worker.submit(read, 0)
+    with ThreadPoolExecutor(1, thread_name_prefix="outbox-reader") as reader:
+        upcoming = reader.submit(read, 0)
         while entries := upcoming.result():
-            if len(recorded) > 1:  # queued before that read, so done: a failure stops here
-                recorded[-2].result()
-            upcoming = worker.submit(read, entries[-1].local_seq)
+            upcoming = reader.submit(read, entries[-1].local_seq)
             with server.begin() as connection:
                 results = apply_push(connection, clinic_id=identity.clinic_id,
                                      workstation_id=identity.workstation_id,
                                      mutations=[entry.mutation for entry in entries])
-            recorded.append(worker.submit(record, entries, results))
+            with local.begin() as connection:
+                refused = acknowledge(connection, entries, results) + refused
             _count(summary, results)
             if progress is not None:
                 progress("push", summary.pushed, max(total, summary.pushed))
-    refused = [row for answer in reversed(recorded) for row in answer.result()]  # newest first
     if refused:  # a refused row that later refused rows pointed at can go now
         with local.begin() as connection:
             drop_refused(connection, refused)

@@ -38,6 +38,7 @@ from medtrack_desktop.domain.chart.encounters import (
 from medtrack_desktop.domain.chart.signing import sign_encounter
 from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.outbox import pending
@@ -277,6 +278,12 @@ class _Unplugged(RuntimeError):
     pass
 
 
+def _indexes(store: Store) -> set[tuple[str, str]]:
+    with store.engine.connect() as connection:
+        return {(name, sql) for name, sql in connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+
 def test_a_bootstrap_cut_short_goes_on_from_the_last_page_applied(
         tmp_path: Path, admin: sa.Engine, server_url: str) -> None:
     a, clinic_id = first_workstation(tmp_path, admin, server_url, "a")
@@ -303,6 +310,11 @@ def test_a_bootstrap_cut_short_goes_on_from_the_last_page_applied(
         late = Workstation("late", store, server)
         a.sync()
         converged(admin, a, late)
+        fresh = new_store(tmp_path / "fresh.db")
+        try:  # the indexes a join builds at the end are all there, as the migrations made them
+            assert _indexes(store) == _indexes(fresh)
+        finally:
+            fresh.close()
     finally:
         a.close()
         store.close()
