@@ -35,6 +35,7 @@ _CHAIN_HEAD = (
     .limit(1)
 )
 _APPEND = insert(_LOG)  # Core: no ORM bookkeeping
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 def entry_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
@@ -97,6 +98,10 @@ def record_many(
     if cached is not None and transaction is not None and cached[0] is transaction:
         seq, prev_hash = cached[1], cached[2]
     else:
+        if session.get_bind().dialect.name == "postgresql":
+            # several connections of one workstation may append at once (SQLite's write lock
+            # serialises them on a workstation): one at a time, until this transaction ends
+            session.execute(_CHAIN_LOCK, {"key": f"medtrack_audit:{seat.workstation_id}"})
         last = session.execute(_CHAIN_HEAD, {"workstation_id": seat.workstation_id}).first()
         seq, prev_hash = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
     now = utcnow()

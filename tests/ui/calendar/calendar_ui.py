@@ -18,9 +18,10 @@ def wait_loaded(qtbot: QtBot, page: CalendarPage) -> None:
     qtbot.waitUntil(lambda: page.shown is not None and not page.loading, timeout=TIMEOUT)
 
 
-def reloaded(qtbot: QtBot, page: CalendarPage) -> None:
-    """Wait until the page has read the schedule again after a change."""
-    before = page.shown
+def reloaded(qtbot: QtBot, page: CalendarPage, *, before: object = None) -> None:
+    """Wait until the page has read the schedule again after a change: after what it showed
+    when called, or ``before`` (taken before the change when the read may be done already)."""
+    before = before or page.shown
     qtbot.waitUntil(lambda: page.shown is not before and not page.loading, timeout=TIMEOUT)
 
 
