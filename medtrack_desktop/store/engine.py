@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlcipher3
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -25,24 +25,46 @@ from medtrack_desktop.store.errors import (
 
 SQLITE_PLAINTEXT_HEADER = b"SQLite format 3\x00"
 _READ_ONLY = "medtrack_read_only"
-#: Decrypted pages kept per connection (32 MiB); a bulk load (a workstation joining its clinic)
-#: raises it for its connection to ``BULK_CACHE_KIB``: inserts at random places of indexes
-#: larger than the cache otherwise write, evict and decrypt the same pages again and again.
-CACHE_KIB = 32 * 1024
-BULK_CACHE_KIB = 512 * 1024
+_CACHE_KIB = 32 * 1024  # decrypted pages kept per connection
 _SESSION_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 15000",
-    f"PRAGMA cache_size = -{CACHE_KIB}",
+    f"PRAGMA cache_size = -{_CACHE_KIB}",
 )
-_WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")
+_WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                   "PRAGMA wal_autocheckpoint = 1000")
+#: A bulk load (a workstation joining its clinic): a large cache, for inserts at random places
+#: of indexes larger than the usual one otherwise write, evict and decrypt the same pages again
+#: and again; a committed transaction need not reach the disk at once (the file stays whole,
+#: and the loader goes on from what it committed last); one checkpoint at the end.
+_BULK_PRAGMAS = ("PRAGMA cache_size = -524288", "PRAGMA synchronous = NORMAL",
+                 "PRAGMA wal_autocheckpoint = 0")
 
 
 def key_pragma(key: bytes) -> str:
     """``PRAGMA key`` with a raw 256-bit key: no passphrase derivation, the key is used as is."""
     return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+@contextmanager
+def bulk_loading(connection: Connection) -> Iterator[None]:
+    """``_BULK_PRAGMAS`` on this connection (outside a transaction) for the block; then the
+    usual settings again and the log checkpointed into the file."""
+    if connection.in_transaction():
+        connection.commit()
+    driver = connection.connection.driver_connection  # outside any transaction: no BEGIN
+    try:
+        for pragma in _BULK_PRAGMAS:
+            driver.execute(pragma).fetchall()  # type: ignore[union-attr]
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        for pragma in (*_SESSION_PRAGMAS, *_WRITER_PRAGMAS,
+                       "PRAGMA wal_checkpoint(TRUNCATE)"):
+            driver.execute(pragma).fetchall()  # type: ignore[union-attr]
 
 
 def check_file_is_encrypted(path: Path) -> None:

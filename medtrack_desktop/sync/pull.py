@@ -41,13 +41,12 @@ class PageApplied:
 @dataclass(frozen=True)
 class Page:
     """A page of the server's changes made ready to write (``prepare``): the last state of
-    each row in server order, decoded, and the search terms of the patients among them."""
+    each row in server order, decoded."""
 
     last_seq: int
     changes: int
     rows: list[tuple[str, dict[str, Any]]]
     refused: list[tuple[str, uuid.UUID]]
-    terms: dict[uuid.UUID, list[dict[str, Any]]]
 
 
 def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None) -> Page:
@@ -60,9 +59,7 @@ def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None) -> P
             for (table_name, _row_id), row in latest.items()]
     return Page(
         last_seq=changes[-1][0] if changes else 0, changes=len(changes), rows=rows,
-        refused=_refused_in(changes, workstation_id) if workstation_id is not None else [],
-        terms={row["id"]: search_index.term_rows(row) for table_name, row in rows
-               if table_name == "patients"})
+        refused=_refused_in(changes, workstation_id) if workstation_id is not None else [])
 
 
 def apply_page(connection: Connection, page: Page, *,
@@ -91,8 +88,7 @@ def apply_page(connection: Connection, page: Page, *,
         updated += changed
         if table_name == "patients":  # the search index follows its patients
             session = Session(bind=connection)
-            search_index.insert_terms(session, [
-                term for row in added for term in page.terms[row["id"]]])
+            search_index.add_terms(session, added)
             search_index.reindex(session, [row["id"] for row in changed])
     if workstation_id is not None:
         drop_local_rows(connection, refused_rows(connection, workstation_id))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
 
 from medtrack_desktop import __version__
 from medtrack_desktop.store.base import utcnow
-from medtrack_desktop.store.engine import BULK_CACHE_KIB, CACHE_KIB
+from medtrack_desktop.store.engine import bulk_loading
 from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
 from medtrack_desktop.sync.outbox import (
     Pending,
@@ -183,7 +184,7 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
                  progress: Progress | None = None, bulk: bool = False) -> RoundSummary:
     """Pull page by page up to the server's last change as of now (each page committed with
     the cursor, so an interrupted pull goes on from there). ``bulk``: a new workstation filling
-    itself (``_loading``)."""
+    itself (``store.engine.bulk_loading``)."""
     summary = summary if summary is not None else RoundSummary()
     with server.connect() as connection:
         head = last_seq(connection, identity.clinic_id)
@@ -201,9 +202,7 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
             local.connect() as connection:
         after = cursor(connection)
         connection.commit()
-        if bulk:
-            _loading(connection, True)
-        try:
+        with bulk_loading(connection) if bulk else nullcontext():
             upcoming = reader.submit(read, after) if after < head else None
             while upcoming is not None and (changes := upcoming.result()):
                 last = changes[-1][0]
@@ -214,20 +213,4 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
                 summary.pulled += page.changes
                 if progress is not None:
                     progress("pull", last, head)
-        finally:
-            if bulk:
-                _loading(connection, False)
     return summary
-
-
-def _loading(connection: Connection, bulk: bool) -> None:
-    """Settings for a bulk load on this connection, or back to the usual ones. Loading, a
-    committed page need not reach the disk at once (``synchronous = NORMAL``; the file stays
-    whole, and a page lost to a power cut is pulled again from the cursor) and the log is
-    checkpointed once at the end rather than every few pages."""
-    driver = connection.connection.driver_connection  # outside any transaction: no BEGIN
-    for pragma in ((f"cache_size = -{BULK_CACHE_KIB}", "synchronous = NORMAL",
-                    "wal_autocheckpoint = 0") if bulk else
-                   (f"cache_size = -{CACHE_KIB}", "synchronous = FULL",
-                    "wal_autocheckpoint = 1000", "wal_checkpoint(TRUNCATE)")):
-        driver.execute(f"PRAGMA {pragma}").fetchall()  # type: ignore[union-attr]

@@ -12,22 +12,19 @@ from sqlalchemy.engine import make_url
 from sync_fixtures import admin, pair, server_url  # noqa: F401 (fixtures for tests/sync)
 
 from medtrack_desktop.store.engine import Store
-from medtrack_desktop.store.server import open_server_engine
-from medtrack_desktop.sync.server_setup import add_workstation, prepare_server
+from medtrack_desktop.sync.server_setup import add_workstation
 
 
 @pytest.fixture
-def clinic_server(server_url: str) -> Iterator[ClinicServer]:  # noqa: F811 (the fixture)
+def clinic_server(server_url: str, admin: sa.Engine  # noqa: F811 (the fixtures)
+                  ) -> ClinicServer:
     """The server set up, two clinics filled, a workstation login for each."""
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    store = Store(engine)
+    store = Store(admin)
     clinic_a = fill_clinic(store, "Clinic A")
     clinic_b = fill_clinic(store, "Clinic B")
-    login_a = add_workstation(engine, clinic_id=clinic_a, name="front-a")
-    login_b = add_workstation(engine, clinic_id=clinic_b, name="front-b")
-    yield ClinicServer(server_url, engine, clinic_a, clinic_b, login_a, login_b)
-    engine.dispose()
+    login_a = add_workstation(admin, clinic_id=clinic_a, name="front-a")
+    login_b = add_workstation(admin, clinic_id=clinic_b, name="front-b")
+    return ClinicServer(server_url, admin, clinic_a, clinic_b, login_a, login_b)
 
 
 @pytest.fixture

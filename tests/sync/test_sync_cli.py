@@ -9,7 +9,6 @@ import secrets
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,12 @@ from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.store.migrate import upgrade
-from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.connection import save_server_connection, server_url_of
 from medtrack_desktop.sync.join import join_clinic
 from medtrack_desktop.sync.server_setup import (
     WorkstationLogin,
     add_workstation,
     adopt_clinic,
-    prepare_server,
     register_clinic,
 )
 
@@ -42,7 +39,7 @@ FIELD_PASSPHRASE = "field key hand-over phrase"
 NO_KEYRING = KeyStore(keyring_backend=fail.Keyring(), environ={})
 
 
-def admin(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "medtrack_desktop.cli", *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=300, check=False)
 
@@ -62,14 +59,6 @@ def env(tmp_path: Path, key: bytes) -> dict[str, str]:
                  MEDTRACK_CONFIG=str(tmp_path / "absent.toml"),
                  PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     return clean
-
-
-@pytest.fixture
-def server(server_url: str) -> Iterator[sa.Engine]:
-    engine = open_server_engine(server_url)
-    prepare_server(engine)
-    yield engine
-    engine.dispose()
 
 
 def _login_url(server_url: str, login: WorkstationLogin) -> str:
@@ -134,12 +123,12 @@ def test_every_sync_command_has_help_and_wrong_usage_exits_2(
                   ["server", "add-clinic", "--url", "x"]):
         assert exit_code(*wrong) == 2, wrong
     # As the script: ``sync`` without --db is wrong usage too, never a traceback.
-    bare = admin("sync", env=env)
+    bare = cli("sync", env=env)
     assert bare.returncode == 2 and "--db" in bare.stderr and "Traceback" not in bare.stderr
 
 
 def test_connect_refuses_a_login_of_another_clinic_and_keeps_nothing(
-        env: dict[str, str], tmp_path: Path, key: bytes, server: sa.Engine,
+        env: dict[str, str], tmp_path: Path, key: bytes, admin: sa.Engine,
         server_url: str) -> None:
     db = tmp_path / "a.db"
     clinic_a = _clinic_database(db, key)
@@ -147,24 +136,24 @@ def test_connect_refuses_a_login_of_another_clinic_and_keeps_nothing(
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(Clinic.__table__)).mappings().one()
     store.close()
-    adopt_clinic(server, dict(row))
-    clinic_b, _ = register_clinic(server, "Clinic B")
-    other = add_workstation(server, clinic_id=clinic_b, name="other")
-    own = add_workstation(server, clinic_id=clinic_a, name="front-a")
+    adopt_clinic(admin, dict(row))
+    clinic_b, _ = register_clinic(admin, "Clinic B")
+    other = add_workstation(admin, clinic_id=clinic_b, name="other")
+    own = add_workstation(admin, clinic_id=clinic_a, name="front-a")
 
-    refused = admin("sync", "connect", "--db", str(db), "--url", _login_url(server_url, other),
+    refused = cli("sync", "connect", "--db", str(db), "--url", _login_url(server_url, other),
                     "--password-stdin", env=env, stdin=other.password + "\n")
     assert refused.returncode == 1
     assert "does not belong to its clinic" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert _saved_url(db, key) is None
     for bad in ("sqlite:///x.db", "postgresql://ws:pw-in-url@localhost/clinic"):
-        done = admin("sync", "connect", "--db", str(db), "--url", bad, "--password-stdin",
+        done = cli("sync", "connect", "--db", str(db), "--url", bad, "--password-stdin",
                      env=env, stdin="x\n")
         assert done.returncode == 1 and "pw-in-url" not in done.stderr
     assert _saved_url(db, key) is None
 
-    done = admin("sync", "connect", "--db", str(db), "--url", _login_url(server_url, own),
+    done = cli("sync", "connect", "--db", str(db), "--url", _login_url(server_url, own),
                  "--password-stdin", env=env, stdin=own.password + "\n")
     assert done.returncode == 0, done.stderr
     assert _saved_url(db, key) == _login_url(server_url, own)
@@ -175,7 +164,7 @@ def test_connect_refuses_a_login_of_another_clinic_and_keeps_nothing(
 
 
 def test_join_then_run_gives_the_same_rows_and_no_password_leaks(
-        env: dict[str, str], tmp_path: Path, key: bytes, server: sa.Engine,
+        env: dict[str, str], tmp_path: Path, key: bytes, admin: sa.Engine,
         server_url: str) -> None:
     a_db, b_db = tmp_path / "a.db", tmp_path / "b.db"
     clinic_id = _clinic_database(a_db, key)
@@ -183,7 +172,7 @@ def test_join_then_run_gives_the_same_rows_and_no_password_leaks(
 
     def run(*args: str, stdin: str = "", extra: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
-        done = admin(*args, env={**env, **(extra or {})}, stdin=stdin)
+        done = cli(*args, env={**env, **(extra or {})}, stdin=stdin)
         outputs.append(done.stdout + done.stderr)
         return done
 
@@ -194,8 +183,8 @@ def test_join_then_run_gives_the_same_rows_and_no_password_leaks(
     again = run("server", "add-clinic", "--url", server_url, "--from-db", str(a_db))
     assert again.returncode == 0 and "already registered" in again.stderr
 
-    login_a = add_workstation(server, clinic_id=clinic_id, name="ws-a")
-    login_b = add_workstation(server, clinic_id=clinic_id, name="ws-b")
+    login_a = add_workstation(admin, clinic_id=clinic_id, name="ws-a")
+    login_b = add_workstation(admin, clinic_id=clinic_id, name="ws-b")
     connected = run("sync", "connect", "--db", str(a_db), "--url",
                     _login_url(server_url, login_a), "--password-stdin",
                     stdin=login_a.password + "\n")
@@ -223,7 +212,7 @@ def test_join_then_run_gives_the_same_rows_and_no_password_leaks(
         done = run("sync", "run", "--db", str(db))
         assert done.returncode == 0, done.stderr
         assert "pending 0" in done.stdout
-    server_rows = snapshot(server, clinic_id)
+    server_rows = snapshot(admin, clinic_id)
     assert len(server_rows["patients"]) == 2
     assert differences(_snapshot_of(a_db, key, clinic_id), server_rows) == []
     assert differences(_snapshot_of(b_db, key, clinic_id), server_rows) == []
@@ -244,20 +233,20 @@ def test_join_then_run_gives_the_same_rows_and_no_password_leaks(
 
 
 def test_an_interrupted_join_goes_on_when_run_again(
-        env: dict[str, str], tmp_path: Path, key: bytes, server: sa.Engine,
+        env: dict[str, str], tmp_path: Path, key: bytes, admin: sa.Engine,
         server_url: str) -> None:
     a_db, b_db = tmp_path / "a.db", tmp_path / "b.db"
     clinic_id = _clinic_database(a_db, key)
     store_a = Store.open(a_db, key)
     with store_a.engine.connect() as connection:
-        adopt_clinic(server, dict(connection.execute(sa.select(Clinic.__table__))
+        adopt_clinic(admin, dict(connection.execute(sa.select(Clinic.__table__))
                                   .mappings().one()))
-    login_a = add_workstation(server, clinic_id=clinic_id, name="ws-a")
+    login_a = add_workstation(admin, clinic_id=clinic_id, name="ws-a")
     save_server_connection(store_a.engine, _login_url(server_url, login_a), login_a.password,
                            NO_KEYRING, passphrase=DB_PASSPHRASE)
     store_a.close()
-    assert admin("sync", "--db", str(a_db), env=env).returncode == 0
-    login_b = add_workstation(server, clinic_id=clinic_id, name="ws-b")
+    assert cli("sync", "--db", str(a_db), env=env).returncode == 0
+    login_b = add_workstation(admin, clinic_id=clinic_id, name="ws-b")
 
     class Stopped(Exception):
         pass
@@ -282,16 +271,16 @@ def test_an_interrupted_join_goes_on_when_run_again(
     store_b.close()
     assert "workstation_id" not in settings and cursor > 0  # pulled, not yet seated
 
-    again = admin("sync", "join", "--db", str(b_db), "--url", _login_url(server_url, login_b),
+    again = cli("sync", "join", "--db", str(b_db), "--url", _login_url(server_url, login_b),
                   "--name", "Exam 2", "--no-field-key", "--password-stdin", env=env,
                   stdin=login_b.password + "\n")
     assert again.returncode == 0, again.stderr
     # A finished join run once more only syncs.
-    assert admin("sync", "join", "--db", str(b_db), "--url", _login_url(server_url, login_b),
+    assert cli("sync", "join", "--db", str(b_db), "--url", _login_url(server_url, login_b),
                  "--no-field-key", "--password-stdin", env=env,
                  stdin=login_b.password + "\n").returncode == 0
-    assert admin("sync", "--db", str(a_db), env=env).returncode == 0
-    server_rows = snapshot(server, clinic_id)
+    assert cli("sync", "--db", str(a_db), env=env).returncode == 0
+    server_rows = snapshot(admin, clinic_id)
     assert differences(_snapshot_of(a_db, key, clinic_id), server_rows) == []
     assert differences(_snapshot_of(b_db, key, clinic_id), server_rows) == []
     assert len(server_rows["workstations"]) == 2  # A's and B's seats
@@ -305,21 +294,21 @@ def test_run_with_the_server_down_exits_1_with_a_clear_message(
     save_server_connection(store.engine, "postgresql://ws_a@127.0.0.1:1/clinic",
                            "Never-Printed-Pw", NO_KEYRING, passphrase=DB_PASSPHRASE)
     store.close()
-    down = admin("sync", "run", "--db", str(db), env=env)
+    down = cli("sync", "run", "--db", str(db), env=env)
     assert down.returncode == 1
     assert "could not be reached" in down.stderr and "Nothing was lost" in down.stderr
     assert "Traceback" not in down.stderr and "Never-Printed-Pw" not in down.stderr
     assert down.stdout == ""
-    status = admin("sync", "status", "--db", str(db), env=env)
+    status = cli("sync", "status", "--db", str(db), env=env)
     assert status.returncode == 0
     assert "last error: The clinic server could not be reached." in status.stdout
     assert "last success: never" in status.stdout
-    missing = admin("sync", "--db", str(tmp_path / "none.db"), env=env)
+    missing = cli("sync", "--db", str(tmp_path / "none.db"), env=env)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     # A database with no server configured says what to do.
     plain = tmp_path / "plain.db"
     _clinic_database(plain, key, "Clinic P")
-    unset = admin("sync", "--db", str(plain), env=env)
+    unset = cli("sync", "--db", str(plain), env=env)
     assert unset.returncode == 1 and "sync connect" in unset.stderr
 
 

@@ -55,13 +55,9 @@ def term_rows(patient: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def add_terms(session: Session, patients: Iterable[Mapping[str, Any]]) -> None:
     """Index new patients (no terms yet), e.g. right after a bulk insert."""
-    insert_terms(session, [row for patient in patients for row in term_rows(patient)])
-
-
-def insert_terms(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert index rows made by ``term_rows`` (of patients that have none yet)."""
     session.flush()  # the patients first: each term points at one
-    insert_rows(session.connection(), PatientSearchTerm.__table__, rows)
+    insert_rows(session.connection(), PatientSearchTerm.__table__,
+                [row for patient in patients for row in term_rows(patient)])
 
 
 def reindex(session: Session, patient_ids: Sequence[uuid.UUID]) -> None:
