@@ -4,6 +4,7 @@ workspace that opens patients through the real ``PatientOpener``, and waiting fo
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,23 @@ def settle(qtbot: QtBot, context: AppContext) -> None:
     for _round in range(3):
         context.tasks.wait(10_000)
         qtbot.wait(20)
+
+
+_SEEN: weakref.WeakKeyDictionary[QWidget, object] = weakref.WeakKeyDictionary()
+
+
+def wait_for_read(qtbot: QtBot, view: QWidget, attribute: str, *, timeout: int = 10_000,
+                  before: object = None) -> None:
+    """Wait until ``view`` shows a read (its ``attribute``) newer than the one the last wait
+    for it saw, or than ``before``, and has none on its way (``view.loading``). Counting from
+    the last wait, not from the call, a read finished while the test waited for something else
+    (a dialog closing) still counts."""
+    seen = before if before is not None else _SEEN.get(view, getattr(view, attribute))
+    qtbot.waitUntil(lambda: getattr(view, attribute) is not seen and not view.loading,
+                    timeout=timeout)
+    _SEEN[view] = getattr(view, attribute)
+
+
+def mark_read(view: QWidget, attribute: str) -> None:
+    """Remember what ``view`` shows now as the read the next ``wait_for_read`` counts from."""
+    _SEEN[view] = getattr(view, attribute)

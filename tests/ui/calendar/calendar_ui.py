@@ -8,6 +8,7 @@ from datetime import date
 
 from pytestqt.qtbot import QtBot
 from schedule_setup import DAY, TIMEOUT
+from ui_support import mark_read, wait_for_read
 
 from medtrack_desktop.ui.calendar.booking_dialog import BookingDialog
 from medtrack_desktop.ui.calendar.grid_items import Block
@@ -16,13 +17,13 @@ from medtrack_desktop.ui.calendar.page import CalendarPage
 
 def wait_loaded(qtbot: QtBot, page: CalendarPage) -> None:
     qtbot.waitUntil(lambda: page.shown is not None and not page.loading, timeout=TIMEOUT)
+    mark_read(page, "shown")
 
 
 def reloaded(qtbot: QtBot, page: CalendarPage, *, before: object = None) -> None:
-    """Wait until the page has read the schedule again after a change: after what it showed
-    when called, or ``before`` (taken before the change when the read may be done already)."""
-    before = before or page.shown
-    qtbot.waitUntil(lambda: page.shown is not before and not page.loading, timeout=TIMEOUT)
+    """Wait until the page has read the schedule again after a change: a read newer than the
+    last one waited for, or than ``before``."""
+    wait_for_read(qtbot, page, "shown", timeout=TIMEOUT, before=before)
 
 
 def column_of(page: CalendarPage, provider_id: uuid.UUID, day: date = DAY) -> int:

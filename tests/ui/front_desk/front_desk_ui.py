@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pytestqt.qtbot import QtBot
 from schedule_setup import TIMEOUT
+from ui_support import mark_read, wait_for_read
 
 from medtrack_desktop.ui.front_desk.flow_board import FlowBoard
 
@@ -23,3 +24,10 @@ class Clock:
 
 def wait_loaded(qtbot: QtBot, board: FlowBoard) -> None:
     qtbot.waitUntil(lambda: board.shown_day is not None and not board.loading, timeout=TIMEOUT)
+    mark_read(board, "rows")
+
+
+def reloaded(qtbot: QtBot, board: FlowBoard) -> None:
+    """Wait until the board has read the day again (after a change or a step): a read newer
+    than the last one waited for."""
+    wait_for_read(qtbot, board, "rows", timeout=TIMEOUT)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from demo_users import sign_in
-from front_desk_ui import Clock, wait_loaded
+from front_desk_ui import Clock, reloaded, wait_loaded
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -58,12 +58,6 @@ def _board_reads(context: AppContext) -> int:
     with context.store.read_session() as session:
         return session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "schedule.read", AuditEntry.reason == "flow_board")) or 0
-
-
-def _reloaded(qtbot: QtBot, board: FlowBoard) -> None:
-    """Wait until the board has read the day again (after a change or a step)."""
-    before = board.rows
-    qtbot.waitUntil(lambda: board.rows is not before and not board.loading, timeout=TIMEOUT)
 
 
 def _cells(board: FlowBoard, column: int) -> list[str]:
@@ -149,7 +143,7 @@ def test_the_board_lists_the_days_visits_in_order_with_counts(
     perform(context.store, schedule.desk, set_status, appointment_id=gone.id,
             version=gone.version, status="cancelled", cancel_reason="Called to cancel")
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
 
     assert [row.appointment_id for row in board.model.rows] == [
         early.id, middle.id, late.id, gone.id]
@@ -181,7 +175,7 @@ def test_check_in_by_keyboard_confirms_demographics_and_insurance_and_stores_the
     second = schedule.book(context, 9, 30, patient=1)
     _fill_in_patient(context, schedule, 1)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.setFocus()
     assert board.table.hasFocus() and board.table.currentIndex().row() == 0
 
@@ -222,7 +216,7 @@ def test_check_in_by_mouse(
     first = schedule.book(context, 9)
     second = schedule.book(context, 9, 30, patient=1)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
 
     cell = board.table.visualRect(board.model.index(0, 1)).center()
     qtbot.mouseClick(board.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
@@ -263,7 +257,7 @@ def test_a_bad_copay_or_an_unticked_box_is_refused_at_its_field_and_nothing_is_l
     board = page.board
     visit = schedule.book(context, 9)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.setFocus()
     _key(qtbot, Qt.Key.Key_Return)
     dialog = _dialog(qtbot, board)
@@ -303,7 +297,7 @@ def test_a_visit_changed_meanwhile_is_read_again_and_the_check_in_kept(
     board = page.board
     visit = schedule.book(context, 9)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.check_in()
     dialog = _dialog(qtbot, board)
     dialog.demographics.setChecked(True)
@@ -331,7 +325,7 @@ def test_waiting_minutes_move_on_without_reading_and_a_long_wait_is_marked(
             version=visit.version, demographics_confirmed=True, insurance_confirmed=True,
             now=clock.now)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     waiting = board.model.waiting_column
     assert _cells(board, waiting) == ["waiting 0 min"]
 
@@ -364,7 +358,7 @@ def test_the_board_reads_again_each_minute_while_shown_and_only_then(
     assert board.refresh_timer.interval() == 60_000 and board.refresh_timer.isActive()
     visit = schedule.book(context, 9)  # another desk books: no notice reaches this window
     board.refresh_timer.timeout.emit()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     assert [row.appointment_id for row in board.model.rows] == [visit.id]
 
     page.hide()
@@ -388,7 +382,7 @@ def test_a_room_another_patient_is_in_is_refused_at_the_field(
     perform(context.store, schedule.desk, set_status, appointment_id=first.id,
             version=first.version, status="in_room", room_id=schedule.rooms[0])
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.select(second.id)
     board.table.setFocus()
     _in_room(qtbot, context, board, "Cal room 1")
@@ -414,7 +408,7 @@ def test_in_room_completed_and_no_show_by_keys(
     perform(context.store, schedule.desk, check_in, appointment_id=here.id,
             version=here.version, demographics_confirmed=True, insurance_confirmed=True)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.setFocus()
     assert board.selected().appointment_id == here.id
 
@@ -453,7 +447,7 @@ def test_rooming_then_completing_and_cancelling_with_a_reason(
     perform(context.store, schedule.desk, check_in, appointment_id=here.id,
             version=here.version, demographics_confirmed=True, insurance_confirmed=True)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     board.setFocus()
     _in_room(qtbot, context, board, "Cal room 1")
     _changed(qtbot, context, board)
@@ -521,7 +515,7 @@ def test_open_chart_opens_the_patient(
     board = page.board
     schedule.book(context, 9, patient=2)
     board.reload()
-    _reloaded(qtbot, board)
+    reloaded(qtbot, board)
     shown: list[str] = []
     workspace.sig_show_module.connect(shown.append)
     board.setFocus()
