@@ -1,20 +1,26 @@
 """Encryption overhead: one insert and select workload on SQLCipher and on plain SQLite.
 
-The workload runs against three files with the same pragmas (WAL, ``synchronous=FULL``,
-``secure_delete=ON``, ``temp_store=MEMORY``, foreign keys on):
+The workload runs against four files:
 
 * ``sqlcipher`` - an encrypted file opened by ``medtrack_desktop.store.engine.connect_raw`` with a
   random raw key, exactly as the app opens its database;
-* ``sqlite`` - a plain file through Python's own ``sqlite3`` (the comparison the target is on);
-* ``sqlcipher_unkeyed`` - a plain file through ``sqlcipher3`` without a key: the same SQLite build
-  as the encrypted one, so its ratio isolates the cost of encryption from SQLite version
-  differences.
+* ``sqlite`` - a plain file through Python's own ``sqlite3`` with the app's settings: its page size
+  (``engine.PAGE_SIZE``) and every pragma the app sets (``engine.connection_pragmas``: WAL,
+  ``synchronous=FULL``, ``secure_delete=ON``, ``temp_store=MEMORY``, foreign keys, the page
+  cache size). Only the encryption differs: the comparison the target is on;
+* ``sqlcipher_unkeyed`` - a plain file through ``sqlcipher3`` without a key, with the same
+  settings: the same SQLite build as the encrypted one, so its ratio isolates the cost of
+  encryption from SQLite version and build differences;
+* ``sqlite_defaults`` - plain ``sqlite3`` at SQLite's own page size (4 KiB) and page cache
+  (2 MB), with the other pragmas: what this benchmark compared against before it took the app's
+  settings for both sides (``*_vs_defaults`` ratios).
 
 Insert: ``--scale`` patient rows shaped like the real ``patients`` table (same columns, UUID hex
 ids, the same unique constraint and indexes), 1000 rows per transaction through ``executemany``.
 Select, on a freshly opened connection (empty page cache, so pages are read and decrypted again):
 2000 point lookups by MRN (unique index), 50 date-of-birth range scans of 30 days (``SELECT *``),
-a ``count(*)`` and a full table scan; then the same pass again on that connection ("warm").
+a ``count(*)`` and a full table scan; then the same pass again on that connection ("warm": what
+the app's pooled, long-lived connections mostly see).
 Target: sqlcipher/sqlite <= 1.5 for insert and for the (cold) select pass.
 """
 
@@ -43,16 +49,8 @@ TARGET_RATIO = 1.5
 TODAY = date(2026, 1, 15)
 PLAINTEXT_HEADER = b"SQLite format 3\x00"
 
-# The pragmas connect_raw applies (DESIGN §4), applied verbatim to the plain connections.
-PRAGMAS = (
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA temp_store = MEMORY",
-    "PRAGMA secure_delete = ON",
-    "PRAGMA busy_timeout = 15000",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
-)
-CHECKED_PRAGMAS = ("journal_mode", "synchronous", "secure_delete", "temp_store", "foreign_keys")
+CHECKED_PRAGMAS = ("journal_mode", "synchronous", "secure_delete", "temp_store", "foreign_keys",
+                   "cache_size", "page_size")
 
 COLUMNS = (
     "id", "clinic_id", "mrn", "first_name", "middle_name", "last_name", "preferred_name",
@@ -103,6 +101,7 @@ class Variant:
     name: str
     encrypted: bool
     open: Callable[[Path], Connection]
+    matched: bool = True  # runs with the app's settings (checked)
 
 
 @dataclass
@@ -127,7 +126,6 @@ class Samples:
     warm: SelectSamples = field(default_factory=SelectSamples)
     file_bytes: int = 0
     pragmas: dict[str, str] = field(default_factory=dict)
-    defaults: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,12 +136,24 @@ class Workload:
     ranges: list[tuple[str, str]]
 
 
-def _plain(connect: Callable[..., Any]) -> Callable[[Path], Connection]:
+def _plain(
+    connect: Callable[..., Any], *, app_settings: bool = True
+) -> Callable[[Path], Connection]:
+    """Opens a plain file with the app's page size and pragmas (``app_settings``), or with
+    SQLite's own page size and page cache and the app's other pragmas."""
+    from medtrack_desktop.store.engine import PAGE_SIZE, connection_pragmas
+
+    pragmas = connection_pragmas(writable=True)
+    if app_settings:
+        pragmas = (f"PRAGMA page_size = {PAGE_SIZE}", *pragmas)  # before the file has pages
+    else:
+        pragmas = tuple(pragma for pragma in pragmas if "cache_size" not in pragma)
+
     def open_plain(path: Path) -> Connection:
         connection: Connection = connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=15.0
         )
-        for pragma in PRAGMAS:
+        for pragma in pragmas:
             connection.execute(pragma)
         return connection
 
@@ -159,6 +169,8 @@ def _variants() -> list[Variant]:
         Variant("sqlcipher", True, lambda path: connect_raw(path, key)),
         Variant("sqlite", False, _plain(sqlite3.connect)),
         Variant("sqlcipher_unkeyed", False, _plain(sqlcipher3.connect)),
+        Variant("sqlite_defaults", False, _plain(sqlite3.connect, app_settings=False),
+                matched=False),
     ]
 
 
@@ -247,7 +259,6 @@ def _run_variant(variant: Variant, work: Workload, path: Path, out: Samples) -> 
     connection = variant.open(path)
     try:
         out.pragmas = {name: _pragma(connection, name) for name in CHECKED_PRAGMAS}
-        out.defaults = {name: _pragma(connection, name) for name in ("cache_size", "page_size")}
         _select_pass(connection, work, out.cold, variant.name)
         _select_pass(connection, work, out.warm, variant.name)
     finally:
@@ -283,7 +294,8 @@ def _summary(samples: Samples, rows: int) -> Metrics:
         "warm_full_scan_ms": round(statistics.median(warm.scan_ms), 3),
         "warm_select_ms": round(statistics.median(warm.total_ms), 3),
         "file_bytes": samples.file_bytes,
-        **samples.defaults,
+        "cache_size": samples.pragmas["cache_size"],
+        "page_size": samples.pragmas["page_size"],
     }
 
 
@@ -316,11 +328,12 @@ def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
                     f"{done.warm.total_ms[-1]:.0f} ms warm"
                 )
 
-    pragmas = {name: s.pragmas for name, s in samples.items()}
+    pragmas = {v.name: samples[v.name].pragmas for v in variants if v.matched}
     if len({tuple(sorted(values.items())) for values in pragmas.values()}) != 1:
         raise RuntimeError(f"the variants ran with different pragmas: {pragmas}")
     results = {name: _summary(s, rows) for name, s in samples.items()}
     enc, plain, same = results["sqlcipher"], results["sqlite"], results["sqlcipher_unkeyed"]
+    defaults = results["sqlite_defaults"]
     insert_ratio = _ratio(enc["insert_ms"], plain["insert_ms"])
     select_ratio = _ratio(enc["select_ms"], plain["select_ms"])
     return Result(
@@ -340,6 +353,11 @@ def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
             "select_ratio_same_engine": _ratio(enc["select_ms"], same["select_ms"]),
             "warm_select_ratio_same_engine": _ratio(
                 enc["warm_select_ms"], same["warm_select_ms"]
+            ),
+            "insert_ratio_vs_defaults": _ratio(enc["insert_ms"], defaults["insert_ms"]),
+            "select_ratio_vs_defaults": _ratio(enc["select_ms"], defaults["select_ms"]),
+            "warm_select_ratio_vs_defaults": _ratio(
+                enc["warm_select_ms"], defaults["warm_select_ms"]
             ),
         },
         target=f"insert_ratio <= {TARGET_RATIO} and select_ratio <= {TARGET_RATIO}",

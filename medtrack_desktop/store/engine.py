@@ -3,6 +3,30 @@
 Every connection is keyed and checked before anything can write to the file, so a wrong key or a
 foreign file is reported without touching a byte. Pragmas follow DESIGN §4: temp files in memory,
 secure delete, WAL with full fsync, foreign keys enforced.
+
+Where SQLCipher's cost goes, and the settings chosen for it (benchmarks/cipher_overhead, 100,000
+patient rows, figures in its README):
+
+* Every page read from the file is decrypted (AES-256-CBC) and its HMAC-SHA512 checked; a page
+  in SQLite's page cache is not. Plain SQLite barely needs that cache (the OS file cache serves
+  it at memcpy speed); SQLCipher's page cache is the only place plaintext pages stay. Hence a
+  large cache per connection (``_CACHE_KIB``, filled only as pages are read) and a pool that
+  hands out the connection used last (LIFO), so one warm cache serves most units of work instead
+  of each pooled connection decrypting the same pages into a cache of its own.
+* The first read of each page (a newly opened connection) pays decrypt and HMAC in full: a
+  select pass on a new connection takes 2-3 times plain SQLite's time with the same settings,
+  however large the cache. Only weaker protection removes that: ``cipher_use_hmac = OFF`` (no
+  tamper detection) or a cheaper HMAC (a new file format for every existing database).
+* Key derivation costs nothing per connection: the key is raw (``key_pragma``), so
+  ``kdf_iter`` does not apply (SQLCipher derives only the HMAC key, with its 2-round fast KDF).
+* ``cipher_memory_security`` (zeroing and locking every allocation SQLCipher frees) stays OFF,
+  SQLCipher's default since 4.5, pinned here so a build with another default cannot change it
+  unnoticed. ON made inserts three times slower (7.3 -> 22.8 s for 100,000 rows). What DESIGN
+  §4 protects is the data at rest (a stolen disk or laptop, a copied file or backup): that is
+  what the encryption covers. Wiping freed buffers would not keep PHI from a reader of this
+  process's memory, who finds the decrypted pages in the page cache, the rows in Python objects
+  and the key itself there.
+* No ``mmap_size``: SQLCipher reads an encrypted file through its codec, never by mmap.
 """
 
 from __future__ import annotations
@@ -25,7 +49,11 @@ from medtrack_desktop.store.errors import (
 
 SQLITE_PLAINTEXT_HEADER = b"SQLite format 3\x00"
 _READ_ONLY = "medtrack_read_only"
-_CACHE_KIB = 32 * 1024  # decrypted pages kept per connection
+#: Decrypted pages kept per connection, at most (allocated as pages are read). 64 MiB holds
+#: the patients table and its indexes at 100,000 patients: a repeated select pass took 206 ms
+#: with 32 MiB (pages evicted and decrypted again), 147 ms with 64 MiB, 104-117 ms on plain
+#: SQLite (load ~3 on 2 cores). With the LIFO pool mostly one connection grows that large.
+_CACHE_KIB = 64 * 1024
 _SESSION_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA temp_store = MEMORY",
@@ -35,12 +63,21 @@ _SESSION_PRAGMAS = (
 )
 _WRITER_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
                    "PRAGMA wal_autocheckpoint = 1000")
+#: SQLCipher's own settings (the key and page size come first, in ``_keyed``); see the module
+#: docstring for why memory security is off.
+_CIPHER_PRAGMAS = ("PRAGMA cipher_memory_security = OFF",)
 #: A bulk load (a workstation joining its clinic): a large cache, for inserts at random places
 #: of indexes larger than the usual one otherwise write, evict and decrypt the same pages again
 #: and again; a committed transaction need not reach the disk at once (the file stays whole,
 #: and the loader goes on from what it committed last); one checkpoint at the end.
 _BULK_PRAGMAS = ("PRAGMA cache_size = -524288", "PRAGMA synchronous = NORMAL",
                  "PRAGMA wal_autocheckpoint = 0")
+
+
+def connection_pragmas(*, writable: bool = True) -> tuple[str, ...]:
+    """The SQLite settings every connection of the app runs with, after the key (none of
+    SQLCipher's own): for benchmarks that hold a plain SQLite file to the same settings."""
+    return _SESSION_PRAGMAS + (_WRITER_PRAGMAS if writable else ())
 
 
 def key_pragma(key: bytes) -> str:
@@ -95,15 +132,20 @@ def page_size_pragma(page_size: int, schema: str | None = None) -> str:
 def _keyed(
     connect: Callable[[], sqlcipher3.Connection], key: bytes, page_size: int
 ) -> sqlcipher3.Connection | None:
-    """A connection keyed for ``page_size`` that reads the schema, or None (closed) if the key
-    and page size do not open the file."""
+    """A connection keyed for ``page_size`` that decrypts the file's first page, or None
+    (closed) if the key and page size do not open the file.
+
+    ``PRAGMA schema_version`` reads page 1, whose HMAC fails for a wrong key or page size, as
+    the usual ``SELECT count(*) FROM sqlite_master`` does; but that one also parses the whole
+    schema (over 300 tables, indexes and triggers: ~11 ms), on every connection, probes
+    included. The schema is parsed once, by the first statement that needs it."""
     connection = connect()
     try:
         # SQLCipher would log each failed HMAC check to stderr; the caller reports it instead.
         connection.execute("PRAGMA cipher_log_level = NONE")
         connection.execute(key_pragma(key))
         connection.execute(page_size_pragma(page_size))
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        connection.execute("PRAGMA schema_version").fetchone()
     except sqlcipher3.DatabaseError:
         connection.close()
         return None
@@ -146,7 +188,7 @@ def connect_raw(path: Path, key: bytes, *, writable: bool = True) -> sqlcipher3.
     )
     if connection is None:
         raise _wrong_key(path)
-    for pragma in _SESSION_PRAGMAS + (_WRITER_PRAGMAS if writable else ()):
+    for pragma in _CIPHER_PRAGMAS + connection_pragmas(writable=writable):
         connection.execute(pragma)
     return connection
 
@@ -169,6 +211,7 @@ def open_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        pool_use_lifo=True,  # the warmest page cache first (module docstring)
     )
 
     @event.listens_for(engine, "begin")

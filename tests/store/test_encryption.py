@@ -274,6 +274,8 @@ EXPECTED_PRAGMAS = {
     "secure_delete": 1,
     "temp_store": 2,  # MEMORY
     "foreign_keys": 1,
+    "cache_size": -65536,  # 64 MiB of decrypted pages (store.engine's docstring says why)
+    "cipher_memory_security": "0",  # pinned OFF, documented there too
 }
 
 
@@ -292,6 +294,20 @@ def test_pragmas_in_effect_on_every_pooled_connection(store: Store) -> None:
     finally:
         for connection in connections:
             connection.close()
+
+
+def test_the_pool_hands_out_the_connection_used_last(store: Store) -> None:
+    # Its page cache is the warm one: FIFO would rotate through every pooled connection, each
+    # decrypting the same pages into a cache of its own.
+    first, second = store.engine.raw_connection(), store.engine.raw_connection()
+    used_last = id(second.dbapi_connection)
+    first.close()
+    second.close()
+    again = store.engine.raw_connection()
+    try:
+        assert id(again.dbapi_connection) == used_last
+    finally:
+        again.close()
 
 
 def test_pragmas_in_effect_in_sessions(store: Store) -> None:

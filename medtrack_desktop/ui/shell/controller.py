@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,13 +27,11 @@ from medtrack_desktop.domain.identity.accounts import (
 )
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import current_seat
-from medtrack_desktop.domain.patients.search_index import ensure_current as ensure_search_index
 from medtrack_desktop.store.errors import PassphraseRequired, StoreError
 from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.store.lifecycle import open_workstation_store
 from medtrack_desktop.store.migrate import head_revision
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
-from medtrack_desktop.ui.modules import modules_for
 from medtrack_desktop.ui.shell.login import LoginDialog, SignInCalls
 from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.tasks import TaskRunner
@@ -40,6 +39,7 @@ from medtrack_desktop.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from medtrack_desktop.store.engine import Store
     from medtrack_desktop.ui.shell.main_window import MainWindow
     from medtrack_desktop.ui.shell.sync_status import BackgroundSync
 
@@ -81,6 +81,9 @@ class ShellController(QObject):
         self.login: LoginDialog | None = None
         self.window: MainWindow | None = None
         self.exit_code = 0
+        # Set when the database's start-up upkeep (after the sign-in window shows) has ended;
+        # the password check waits for it, so a rebuild never holds the write lock against it.
+        self._upkeep_done = threading.Event()
 
     # -- start -------------------------------------------------------------------------------
 
@@ -169,7 +172,6 @@ class ShellController(QObject):
             return
         with store.session() as session:
             seat = current_seat(session)
-            ensure_search_index(session)
         if seat is None:
             store.close()
             self._fatal("This database is not set up for a clinic. Run “medtrack-admin init”.")
@@ -186,6 +188,29 @@ class ShellController(QObject):
             ),
         )
         self.show_login()
+        self._start_upkeep(store)
+
+    def _start_upkeep(self, store: Store) -> None:
+        """Work the database needs before anyone uses it, but the sign-in window need not wait
+        for: the patient search index is checked (and rebuilt when its rules changed) while the
+        user types. Its imports (the patient registry's models) leave the start path too."""
+
+        def upkeep(_progress: object, _cancelled: object) -> None:
+            from medtrack_desktop.domain.patients.search_index import ensure_current
+
+            try:
+                with store.session() as session:
+                    ensure_current(session)
+            finally:
+                self._upkeep_done.set()
+
+        def failed(exc: Exception) -> None:
+            log.error("start-up upkeep failed: %s", type(exc).__name__)
+            self._fatal(str(exc) if isinstance(exc, StoreError) else
+                        "The patient search index could not be prepared. MedTrack will close; "
+                        "if this happens again, tell your administrator.")
+
+        self.tasks.start("start-up upkeep", upkeep, on_failed=failed)
 
     # -- sign in / out -----------------------------------------------------------------------
 
@@ -194,6 +219,7 @@ class ShellController(QObject):
         store, seat = self.context.store, self.context.seat
 
         def password(username: str, password: str) -> LoginOutcome:
+            self._upkeep_done.wait()
             with store.session() as session:
                 return authenticate(session, seat=seat, username=username, password=password)
 
@@ -245,6 +271,7 @@ class ShellController(QObject):
 
     def _open_main_window(self, actor: Actor) -> None:
         # Imported here, after sign-in: the sign-in window must show as soon as possible.
+        from medtrack_desktop.ui.modules import modules_for
         from medtrack_desktop.ui.shell.locking import WorkstationLocker
         from medtrack_desktop.ui.shell.main_window import MainWindow
         from medtrack_desktop.ui.shell.sync_status import BackgroundSync
