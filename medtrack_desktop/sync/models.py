@@ -2,8 +2,10 @@
 
 Workstation only (never synced, never granted to a workstation login on the server):
 ``sync_outbox`` — every local change, written by database triggers in the same transaction as
-the change (``capture``) — and ``sync_state``, one row: the pull cursor, the audit watermark,
-whether a pull is being applied (the triggers then stay silent) and the last round's outcome.
+the change (``capture``) —, ``sync_state``, one row: the pull cursor, the audit watermark,
+whether a pull is being applied (the triggers then stay silent) and the last round's outcome —
+and ``sync_own_changes``: this workstation's changes the server applied as sent (their numbers
+and rows), which a pull does not fetch back.
 
 Both sides, synced like any clinic table: ``sync_conflicts`` — a pushed change the server could
 not apply without overwriting someone (or that it refused: a signed record, a double booking),
@@ -61,6 +63,18 @@ class SyncState(Base):
     last_attempt_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncOwnChange(Base):
+    """A change of this workstation's the server applied exactly as sent, at ``server_seq``:
+    the row is here as it then was, so a pull does not fetch the change back, nor apply an
+    earlier change of the row over it. Recorded with the push's answer; dropped once the
+    cursor has passed it."""
+
+    __tablename__ = "sync_own_changes"
+
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
 
 
 class SyncConflict(ClinicScoped, Base):

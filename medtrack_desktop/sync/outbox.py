@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, select, text
+from sqlalchemy import Column, Connection, Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from medtrack_desktop.domain.models import metadata
-from medtrack_desktop.sync.models import OutboxEntry, SyncConflict
+from medtrack_desktop.sync.models import OutboxEntry, SyncConflict, SyncOwnChange
 from medtrack_desktop.sync.server_apply import Mutation, PushResult
 from medtrack_desktop.sync.tables import BOOKKEEPING, synced
-from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored
+from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored, wire_from_stored
 
 _OUTBOX = OutboxEntry.__table__
 _CONFLICTS = SyncConflict.__table__
+_OWN = SyncOwnChange.__table__
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,15 @@ def _mutation(row: object) -> Mutation:
     new = json.loads(row.new_values)  # type: ignore[attr-defined]
     if row.operation == "insert":  # type: ignore[attr-defined]
         return Mutation(row.mutation_id, table.name, row.row_id, "insert",  # type: ignore[attr-defined]
-                        None, None, from_stored(table, new))
+                        None, None, wire_from_stored(table, new))
     old = json.loads(row.old_values)  # type: ignore[attr-defined]
     changed = {name: value for name, value in new.items()
                if value != UNCHANGED_BLOB and value != old.get(name)}
     values = from_stored(table, changed)
     base = from_stored(table, {name: old.get(name) for name in values
                                if name not in BOOKKEEPING})
-    return Mutation(row.mutation_id, table.name, row.row_id, "update",  # type: ignore[attr-defined]
-                    row.base_version, base, values)  # type: ignore[attr-defined]
+    return Mutation.of_values(row.mutation_id, table.name, row.row_id, "update",  # type: ignore[attr-defined]
+                              row.base_version, base, values)  # type: ignore[attr-defined]
 
 
 def acknowledge(connection: Connection, entries: Sequence[Pending],
@@ -74,7 +75,8 @@ def acknowledge(connection: Connection, entries: Sequence[Pending],
         connection.execute(delete(_OUTBOX).where(_OUTBOX.c.local_seq.in_(done[start:start + 500])))
     absent = [(entry.mutation.table, entry.mutation.row_id) for entry in reversed(entries)
               if (result := answered.get(entry.mutation.mutation_id)) and result.absent]
-    _skip_own_echo(connection, results)
+    _note_own_changes(connection, results, {entry.mutation.mutation_id: entry.mutation.row_id
+                                            for entry in entries})
     drop_refused(connection, absent)
     return absent
 
@@ -89,19 +91,45 @@ def drop_refused(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) 
     return dropped
 
 
-def _skip_own_echo(connection: Connection, results: Sequence[PushResult]) -> None:
-    """When the server numbered this push's changes right after the cursor, all applied as
-    sent, the workstation holds exactly those rows already: the cursor moves past them instead
-    of pulling them back (a merge, a conflict or another workstation's change in between, and
-    they are pulled as usual)."""
-    seqs = sorted(result.server_seq or 0 for result in results)
-    if not seqs or any(result.outcome != "applied" for result in results):
-        return
-    after = int(connection.execute(text("SELECT pulled_seq FROM sync_state WHERE id = 1"))
-                .scalar_one())
-    if seqs == list(range(after + 1, after + 1 + len(seqs))):
-        connection.execute(text("UPDATE sync_state SET pulled_seq = :last WHERE id = 1"),
-                           {"last": seqs[-1]})
+def _note_own_changes(connection: Connection, results: Sequence[PushResult],
+                      rows: Mapping[uuid.UUID, uuid.UUID]) -> None:
+    """Keep the changes the server applied as sent (number and row; ``rows``: each mutation's
+    row): the workstation holds those rows already, so its pull does not fetch them back
+    (``OwnChanges``). A merge, a conflict or an unchanged row is pulled as usual."""
+    own = [{"server_seq": result.server_seq, "row_id": rows[result.mutation_id]}
+           for result in results if result.outcome == "applied" and result.server_seq]
+    if own:
+        connection.execute(insert(_OWN).prefix_with("OR IGNORE", dialect="sqlite"), own)
+
+
+@dataclass(frozen=True)
+class OwnChanges:
+    """This workstation's changes applied as sent that a pull has not passed yet."""
+
+    #: runs of consecutive numbers (first, last): the pull does not read them
+    runs: list[tuple[int, int]]
+    #: each row's latest own number: a change of the row numbered before it is older than
+    #: what the workstation holds, and is not applied
+    latest: dict[uuid.UUID, int]
+
+    @classmethod
+    def read(cls, connection: Connection, after: int) -> OwnChanges:
+        runs: list[tuple[int, int]] = []
+        latest: dict[uuid.UUID, int] = {}
+        for seq, row_id in connection.execute(
+                select(_OWN.c.server_seq, _OWN.c.row_id).where(_OWN.c.server_seq > after)
+                .order_by(_OWN.c.server_seq)):
+            if runs and runs[-1][1] == seq - 1:
+                runs[-1] = (runs[-1][0], seq)
+            else:
+                runs.append((seq, seq))
+            latest[row_id] = seq
+        return cls(runs, latest)
+
+
+def forget_own_changes(connection: Connection, through: int) -> None:
+    """Drop the own changes the cursor has passed (it is at ``through``)."""
+    connection.execute(delete(_OWN).where(_OWN.c.server_seq <= through))
 
 
 def drop_local_rows(connection: Connection, rows: Sequence[tuple[str, uuid.UUID]]) -> int:

@@ -11,7 +11,7 @@ later pull. The capture triggers stay silent meanwhile, so nothing pulled is pus
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,14 +49,18 @@ class Page:
     refused: list[tuple[str, uuid.UUID]]
 
 
-def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None) -> Page:
-    """Everything of a page that needs no database."""
-    latest: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
-    for _seq, table_name, row_id, row in changes:
+def prepare(changes: Sequence[Change], *, workstation_id: uuid.UUID | None,
+            own: Mapping[uuid.UUID, int] | None = None) -> Page:
+    """Everything of a page that needs no database. ``own``: rows this workstation changed
+    itself, as the server applied them at these numbers (not read): a change of one of them
+    numbered before is older than what the workstation holds."""
+    own = own or {}
+    latest: dict[tuple[str, uuid.UUID], tuple[int, dict[str, Any]]] = {}
+    for seq, table_name, row_id, row in changes:
         latest.pop((table_name, row_id), None)
-        latest[(table_name, row_id)] = row
+        latest[(table_name, row_id)] = seq, row
     rows = [(table_name, decode_row(synced(table_name).table, row))
-            for (table_name, _row_id), row in latest.items()]
+            for (table_name, row_id), (seq, row) in latest.items() if own.get(row_id, 0) < seq]
     return Page(
         last_seq=changes[-1][0] if changes else 0, changes=len(changes), rows=rows,
         refused=_refused_in(changes, workstation_id) if workstation_id is not None else [])

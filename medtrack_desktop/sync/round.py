@@ -21,9 +21,11 @@ from medtrack_desktop.store.base import utcnow
 from medtrack_desktop.store.engine import bulk_loading
 from medtrack_desktop.sync.audit_push import mark_audit_pushed, push_audit
 from medtrack_desktop.sync.outbox import (
+    OwnChanges,
     Pending,
     acknowledge,
     drop_refused,
+    forget_own_changes,
     pending,
     pending_count,
 )
@@ -190,10 +192,12 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
         head = last_seq(connection, identity.clinic_id)
     summary.server_seq = head
 
+    own = OwnChanges([], {})  # this workstation's changes applied as sent: not read
+
     def read(after: int) -> list[Change]:
         with server.connect() as connection:
             return read_changes(connection, clinic_id=identity.clinic_id, after=after,
-                                limit=page_size)
+                                limit=page_size, skip=own.runs)
 
     # The next page is read while this one is written (a thread of its own, waiting on the
     # server). Decoding stays here: Python work in that thread would hold the GIL each time
@@ -201,16 +205,23 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
     with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader, \
             local.connect() as connection:
         after = cursor(connection)
+        own = OwnChanges.read(connection, after)
         connection.commit()
         with bulk_loading(connection) if bulk else nullcontext():
             upcoming = reader.submit(read, after) if after < head else None
             while upcoming is not None and (changes := upcoming.result()):
                 last = changes[-1][0]
                 upcoming = reader.submit(read, last) if last < head else None
-                page = prepare(changes, workstation_id=identity.workstation_id)
+                page = prepare(changes, workstation_id=identity.workstation_id,
+                               own=own.latest)
                 with connection.begin():
                     apply_page(connection, page, workstation_id=identity.workstation_id)
                 summary.pulled += page.changes
                 if progress is not None:
                     progress("pull", last, head)
+            if after < head:  # every change up to the head not applied here is its own
+                with connection.begin():
+                    connection.execute(text("UPDATE sync_state SET pulled_seq = "
+                                            "max(pulled_seq, :head) WHERE id = 1"), {"head": head})
+                    forget_own_changes(connection, head)
     return summary

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from medtrack_desktop.store.base import UtcDateTime
 
 #: In an update's stored values: a BLOB the update left as it was (never valid hex).
 UNCHANGED_BLOB = "="
@@ -126,6 +128,37 @@ def from_stored(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """The Python values of ``row`` from what SQLite stored (as a trigger's JSON holds them);
     a field ``table`` lacks is dropped."""
     return _convert_row(table, row, _stored_reader)
+
+
+def _uuid_text(stored: str) -> str:
+    if len(stored) != 32:
+        return str(uuid.UUID(stored))
+    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+
+
+def _utc_text(stored: str) -> str:
+    value = datetime.fromisoformat(stored)
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            ).isoformat()
+
+
+@cache
+def _stored_to_wire(column: Column[Any]) -> Callable[[Any], Any]:
+    """Stored form to wire form in one step where that is plain text work (a UUID's hex, a
+    UTC timestamp: most of an insert's values); else through the Python value."""
+    if _kind(column.type) is Uuid:
+        return _uuid_text
+    if isinstance(column.type, UtcDateTime):
+        return _utc_text
+    read, encode_value = _stored_reader(column), _encoder(column)
+    if read is _same:
+        return encode_value
+    return lambda value: encode_value(read(value))
+
+
+def wire_from_stored(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``encode_row(table, from_stored(table, row))``, without making the Python values."""
+    return _convert_row(table, row, _stored_to_wire)
 
 
 def sql_reader(column: Column[Any], element: str) -> str:

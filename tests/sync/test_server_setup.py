@@ -96,7 +96,8 @@ def test_init_twice_changes_nothing_and_keeps_the_clinic(server_url: str) -> Non
         clinic_tables = {name for name, table in metadata.tables.items() if "clinic_id" in table.c}
         assert set(first.shared_tables) == clinic_tables | {"clinics", "patient_search_terms"}
         assert set(first.append_only_tables) >= {"audit_log"}
-        assert first.private_tables == ("local_settings", "sync_outbox", "sync_state")
+        assert first.private_tables == ("local_settings", "sync_outbox", "sync_own_changes",
+                                    "sync_state")
         grants = {(table, privilege) for _, table, privilege in state["grants"]}
         assert ("audit_log", "INSERT") in grants
         assert {("audit_log", "UPDATE"), ("local_settings", "SELECT")} & grants == set()

@@ -52,6 +52,7 @@ from medtrack_desktop.sync.round import (
 )
 from medtrack_desktop.sync.server_apply import apply_push
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic
+from medtrack_desktop.sync.tables import synced
 
 #: A one-pixel PNG: a document's bytes, NULs and high bytes included, must travel intact.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
@@ -357,6 +358,32 @@ def test_a_workstation_does_not_pull_its_own_changes_back(
     edit(a, "patients", first_patient(a), notes="seen")
     merged = a.sync()
     assert merged.merged == 1 and merged.pulled > 0  # B's change in between: pulled as usual
+    b.sync()
+    converged(admin, a, b)
+
+
+def test_a_pull_fetches_the_changes_of_others_but_not_its_own_among_them(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    a, b = pair
+    b.sync()
+    edit(b, "patients", first_patient(b), email="b@example.org")
+    b.sync()  # B's change now sits between A's cursor and A's push
+    with a.store.engine.connect() as connection:
+        since = cursor(connection)
+    others = sum(seq > since for seq in _seqs(admin))
+    assert others > 0
+    with a.store.engine.connect() as connection:
+        patients = list(connection.execute(sa.select(synced("patients").table.c.id)
+                                           .order_by(sa.text("mrn")).offset(1)).scalars())
+    for number, patient in enumerate(patients):
+        edit(a, "patients", patient, phone_home=f"(555) 010-100{number}")
+        edit(a, "patients", patient, notes=f"seen {number}")  # two own changes of one row
+    summary = sync_round(a.store.engine, a.server, push_batch=3)
+    assert patients and (summary.applied, summary.pulled) == (2 * len(patients), others)
+    assert row_of(a.store.engine, "patients", first_patient(a))["email"] == "b@example.org"  # type: ignore[index]
+    with a.store.engine.connect() as connection:
+        assert cursor(connection) == max(_seqs(admin))
+        assert connection.execute(sa.text("SELECT count(*) FROM sync_own_changes")).scalar() == 0
     b.sync()
     converged(admin, a, b)
 

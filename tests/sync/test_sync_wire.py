@@ -3,6 +3,7 @@ and each row found by its key (a push never reads a whole table, however large t
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from sync_world import Workstation, converged, edit, first_patient, row_of
 from medtrack_desktop.domain.patients.models import InsuranceCompany, PatientInsurance
 from medtrack_desktop.store.base import new_id, utcnow
 from medtrack_desktop.sync.round import local_identity, sync_round
-from medtrack_desktop.sync.tables import synced_tables
+from medtrack_desktop.sync.tables import synced, synced_tables
+from medtrack_desktop.sync.wire import encode_row, from_stored, wire_from_stored
 
 HOSTILE = ("O'Brien \"Bud\" \\ back\\slash'); DROP TABLE patients;-- ->> 'x' "
            "Nguyễn Thị 🩺 \t tab \n newline %s %(name)s ?")
@@ -54,6 +56,9 @@ def test_every_kind_of_value_travels_exactly(
             "copay": Decimal("1234567890.05"), "effective_on": date(2024, 1, 1),
             "created_at": now, "updated_at": now, "version": 1}])
     edit(a, "clinics", clinic_id, specialties=["Family medicine", HOSTILE, {"x": [1, None]}])
+    newcomer = _copy_of_patient(a, patient, photo=PHOTO, notes=HOSTILE * 200, deceased=True,
+                                deceased_on=date(2026, 2, 28), middle_name=None)
+    _inserts_go_straight_to_the_wire(a)
 
     a.sync()
     b.sync()
@@ -71,9 +76,34 @@ def test_every_kind_of_value_travels_exactly(
     clinic = row_of(admin, "clinics", clinic_id)
     assert clinic is not None and clinic["specialties"] == [
         "Family medicine", HOSTILE, {"x": [1, None]}]
-    assert row_of(b.store.engine, "patients", patient) == row_of(a.store.engine, "patients",
-                                                                 patient)
+    for row_id in (patient, newcomer):
+        assert row_of(b.store.engine, "patients", row_id) == row_of(a.store.engine, "patients",
+                                                                    row_id)
+    assert row_of(admin, "patients", newcomer)["photo"] == PHOTO  # type: ignore[index]
     converged(admin, a, b)
+
+
+def _copy_of_patient(workstation: Workstation, patient: uuid.UUID, **values: Any) -> uuid.UUID:
+    """A new patient like ``patient`` with these values, inserted through Core (captured)."""
+    row = row_of(workstation.store.engine, "patients", patient)
+    assert row is not None
+    row.update(values, id=new_id(), mrn=f"{row['mrn']}-2", created_at=utcnow(),
+               updated_at=utcnow(), version=1)
+    with workstation.store.engine.begin() as connection:
+        connection.execute(sa.insert(synced("patients").table), [row])
+    return row["id"]
+
+
+def _inserts_go_straight_to_the_wire(workstation: Workstation) -> None:
+    """An insert's stored values reach the wire form in one step (``wire_from_stored``)
+    exactly as through their Python values."""
+    with workstation.store.engine.connect() as connection:
+        entries = connection.execute(sa.text(
+            "SELECT table_name, new_values FROM sync_outbox WHERE operation = 'insert'")).all()
+    assert {"patients", "patient_insurance"} <= {table_name for table_name, _ in entries}
+    for table_name, new_values in entries:
+        table, stored = synced(table_name).table, json.loads(new_values)
+        assert wire_from_stored(table, stored) == encode_row(table, from_stored(table, stored))
 
 
 def _plans(engine: sa.Engine, sent: list[tuple[str, Any]]) -> list[dict[str, Any]]:
