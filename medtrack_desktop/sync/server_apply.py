@@ -37,7 +37,7 @@ from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
 from medtrack_desktop.sync.wire import decode_row, encode_row, sql_reader
 
 NOTIFY_CHANNEL = "medtrack_sync"
-_RUN = 1000
+_RUN = 2000
 Outcome = Literal["applied", "merged", "unchanged", "conflict"]
 _Item = TypeVar("_Item")
 _CONFLICTS = SyncConflict.__table__
@@ -250,24 +250,49 @@ def _apply_guarded(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
 
 
 def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
-    """Apply a run with one locking read and one write per kind of change."""
-    synced_table = synced(run[0].table)
-    table = synced_table.table
-    found = select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))
-    if run[0].operation == "update":
-        # locked against the server's own writers (pushes are serialised already); not for
-        # inserts: an append-only table grants no UPDATE, which FOR UPDATE needs
-        found = found.with_for_update()
-    current = {row["id"]: row for row in batch.connection.execute(found).mappings()}
-    results, inserts, updates = [], [], []
+    """Apply a run of one table and operation: a few statements, whatever its length."""
+    if run[0].operation == "insert":
+        return _apply_inserts(batch, run)
+    return _apply_updates(batch, run)
+
+
+def _apply_inserts(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
+    """Insert the rows the server lacks (one statement per set of fields). A row it holds
+    already is the same row (the same id), which reached it before this insert did (a clinic
+    adopted from this workstation): logged as it stands, never inserted (a login may hold no
+    INSERT right on its table: clinics)."""
+    table = synced(run[0].table).table
+    current = {row["id"]: row for row in batch.connection.execute(
+        select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))).mappings()}
+    results, inserts = [], []
     for mutation in run:
-        row = current.get(mutation.row_id)
-        decision, values = _decide(synced_table, mutation, row)
-        if decision == "insert":
+        if (row := current.get(mutation.row_id)) is not None:
+            results.append(batch.settle(mutation, "unchanged", batch.logged(
+                table.name, json.dumps(encode_row(table, row)))))
+        else:
             inserts.append(mutation)
             results.append(batch.settle(mutation, "applied",
                                         batch.logged(table.name, mutation.wire_json)))
-        elif decision in ("applied", "merged"):
+    for names, group in _same_keys(inserts, lambda mutation: mutation.wire).items():
+        batch.connection.execute(_insert_rows(table, names), {
+            "rows": _array([mutation.wire_json for mutation in group])})
+    return results
+
+
+def _apply_updates(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
+    """Read the rows once, locked against the server's own writers (pushes are serialised
+    already), decide each change, and write the applied ones in one statement per set of
+    fields."""
+    synced_table = synced(run[0].table)
+    table = synced_table.table
+    current = {row["id"]: row for row in batch.connection.execute(
+        select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))
+        .with_for_update()).mappings()}
+    results, updates = [], []
+    for mutation in run:
+        row = current.get(mutation.row_id)
+        decision, values = _decide(synced_table, mutation, row)
+        if decision in ("applied", "merged"):
             updates.append(encode_row(table, {"id": mutation.row_id, **values}))
             results.append(batch.settle(mutation, decision,  # type: ignore[arg-type]
                                         batch.logged(table.name, json.dumps(encode_row(
@@ -277,9 +302,6 @@ def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
                 table.name, json.dumps(encode_row(table, row)))))  # type: ignore[arg-type]
         else:
             results.append(_conflict(batch, mutation, row, decision, None))
-    for names, group in _same_keys(inserts, lambda mutation: mutation.wire).items():
-        batch.connection.execute(_insert_rows(table, names), {
-            "rows": _array([mutation.wire_json for mutation in group])})
     for names, rows in _same_keys(updates, lambda row: row).items():
         batch.connection.execute(_update_rows(table, names), {
             "rows": json.dumps(rows), "ids": [row["id"] for row in rows]})
@@ -288,15 +310,10 @@ def _apply_run(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
 
 def _decide(synced_table: SyncedTable, mutation: Mutation, current: Mapping[str, Any] | None
             ) -> tuple[str, dict[str, Any]]:
-    """What a change does to the server's row: ("insert", row), ("applied" | "merged",
-    values to set), ("unchanged", {}), or a conflict's reason ("changed" | "missing", {})."""
+    """What an update does to the server's row: ("applied" | "merged", values to set),
+    ("unchanged", {}), or a conflict's reason ("changed" | "missing", {})."""
     if current is None:
-        return ("insert", dict(mutation.values)) if mutation.operation == "insert" else (
-            "missing", {})
-    if mutation.operation == "insert":
-        # The server has the row already: the same id is the same row, which reached the
-        # server before this insert did (a clinic adopted from this workstation).
-        return "unchanged", {}
+        return "missing", {}
     changed = {name: value for name, value in mutation.values.items()
                if name not in BOOKKEEPING}
     if all(current[name] == value for name, value in changed.items()):

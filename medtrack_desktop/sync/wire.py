@@ -145,11 +145,17 @@ def _utc_text(stored: str) -> str:
 @cache
 def _stored_to_wire(column: Column[Any]) -> Callable[[Any], Any]:
     """Stored form to wire form in one step where that is plain text work (a UUID's hex, a
-    UTC timestamp: most of an insert's values); else through the Python value."""
-    if _kind(column.type) is Uuid:
+    UTC timestamp, a date, a flag: most of an insert's values); else through the Python
+    value."""
+    kind = _kind(column.type)
+    if kind is Uuid:
         return _uuid_text
     if isinstance(column.type, UtcDateTime):
         return _utc_text
+    if kind is Date:  # stored as its ISO text already
+        return _same
+    if kind is Boolean:  # stored 0 or 1
+        return bool
     read, encode_value = _stored_reader(column), _encoder(column)
     if read is _same:
         return encode_value
