@@ -39,6 +39,7 @@ CLINIC = "Bench Clinic"
 FRONT_DESK, PASSWORD = "frontdesk", "Bench!Passw0rd"
 PAYERS = 12
 _TABLE = re.compile(r"\b(?:INTO|FROM|UPDATE)\s+([\w.\"]+)", re.IGNORECASE)
+_WRITES = re.compile(r"\bINSERT\s+INTO\s+[\w.\"]+", re.IGNORECASE)
 PROFILE_ENV = "MEDTRACK_BENCH_PROFILE"
 
 
@@ -363,6 +364,8 @@ class Statements:
         self.many += executemany
         words = statement.split(None, 1)
         kind = words[0].upper() if words else "?"
+        if kind == "WITH" and (written := _WRITES.search(statement)):  # an insert with its log
+            kind, statement = "INSERT", written.group(0)
         if kind not in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
             found = _TABLE.search(statement)
             kind = f"{kind} {found.group(1).strip(chr(34)) if found else ''}".strip()

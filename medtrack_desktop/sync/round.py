@@ -32,7 +32,7 @@ from medtrack_desktop.sync.outbox import (
 from medtrack_desktop.sync.pull import Change, apply_page, cursor, prepare
 from medtrack_desktop.sync.server_apply import PushResult, apply_push, last_seq, read_changes
 
-PUSH_BATCH = 2000
+PUSH_BATCH = 1000
 PULL_PAGE = 2000
 AUDIT_BATCH = 2000
 Progress = Callable[[str, int, int], None]

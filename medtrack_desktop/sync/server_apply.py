@@ -37,7 +37,7 @@ from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
 from medtrack_desktop.sync.wire import decode_row, encode_row, sql_reader
 
 NOTIFY_CHANNEL = "medtrack_sync"
-_RUN = 2000
+_RUN = 1000
 Outcome = Literal["applied", "merged", "unchanged", "conflict"]
 _Item = TypeVar("_Item")
 _CONFLICTS = SyncConflict.__table__
@@ -110,6 +110,7 @@ class _Batch:
         self.seq = int(connection.execute(text(
             "SELECT coalesce(max(server_seq), 0) FROM medtrack_server.changes "
             "WHERE clinic_id = :clinic_id"), {"clinic_id": clinic_id}).scalar_one())
+        self.first_seq = self.seq
         self.log: list[str] = []  # JSON text each
         self.ledger: list[dict[str, Any]] = []
 
@@ -130,6 +131,11 @@ class _Batch:
                         f'"row": {row_json}}}')
         return self.seq
 
+    def reserve(self, count: int) -> int:
+        """Number ``count`` changes logged by the caller; returns the first number."""
+        self.seq += count
+        return self.seq - count + 1
+
     def settle(self, mutation: Mutation, outcome: Outcome, seq: int | None,
                conflict_id: uuid.UUID | None = None, *, absent: bool = False) -> PushResult:
         self.ledger.append({"mutation_id": str(mutation.mutation_id), "outcome": outcome,
@@ -143,7 +149,7 @@ class _Batch:
             if entries:
                 self.connection.execute(statement, {"clinic_id": self.clinic_id,
                                                     "entries": entries})
-        if self.log:
+        if self.seq > self.first_seq:
             self.connection.execute(text("SELECT pg_notify(:channel, :clinic)"),
                                     {"channel": NOTIFY_CHANNEL, "clinic": str(self.clinic_id)})
 
@@ -264,18 +270,17 @@ def _apply_inserts(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
     table = synced(run[0].table).table
     current = {row["id"]: row for row in batch.connection.execute(
         select(table).where(table.c.id.in_([mutation.row_id for mutation in run]))).mappings()}
-    results, inserts = [], []
-    for mutation in run:
-        if (row := current.get(mutation.row_id)) is not None:
-            results.append(batch.settle(mutation, "unchanged", batch.logged(
-                table.name, json.dumps(encode_row(table, row)))))
-        else:
-            inserts.append(mutation)
-            results.append(batch.settle(mutation, "applied",
-                                        batch.logged(table.name, mutation.wire_json)))
+    results = [batch.settle(mutation, "unchanged", batch.logged(
+        table.name, json.dumps(encode_row(table, row)))) for mutation in run
+        if (row := current.get(mutation.row_id)) is not None]
+    inserts = [mutation for mutation in run if mutation.row_id not in current]
     for names, group in _same_keys(inserts, lambda mutation: mutation.wire).items():
-        batch.connection.execute(_insert_rows(table, names), {
-            "rows": _array([mutation.wire_json for mutation in group])})
+        first = batch.reserve(len(group))
+        batch.connection.execute(_insert_logged(table, names), {
+            "rows": _array([mutation.wire_json for mutation in group]),
+            "clinic_id": batch.clinic_id, "first": first, "table_name": table.name})
+        results += [batch.settle(mutation, "applied", seq)
+                    for seq, mutation in enumerate(group, start=first)]
     return results
 
 
@@ -339,13 +344,19 @@ def _same_keys(items: list[_Item], fields: Callable[[_Item], Mapping[str, Any]]
 
 
 @cache
-def _insert_rows(table: Table, names: tuple[str, ...]) -> TextClause:
-    """Insert the rows of the JSON array ``:rows`` (wire form, these fields each)."""
+def _insert_logged(table: Table, names: tuple[str, ...]) -> TextClause:
+    """Insert the rows of the JSON array ``:rows`` (wire form, these fields each) and log each
+    as the change numbered ``:first`` on in array order, from the same parsed array (the log
+    holds the row as sent)."""
     return text(
-        f"INSERT INTO {_QUOTE.format_table(table)} "
+        "WITH sent AS (SELECT value AS e, ordinality AS n "
+        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY), "
+        f"inserted AS (INSERT INTO {_QUOTE.format_table(table)} "
         f"({', '.join(_QUOTE.quote(name) for name in names)}) "
-        f"SELECT {', '.join(sql_reader(table.c[name], 'e') for name in names)} "
-        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS e")
+        f"SELECT {', '.join(sql_reader(table.c[name], 'e') for name in names)} FROM sent) "
+        "INSERT INTO medtrack_server.changes (clinic_id, server_seq, table_name, row_id, "
+        "row_data) SELECT :clinic_id, CAST(:first AS bigint) + n - 1, :table_name, "
+        "CAST(e->>'id' AS uuid), e FROM sent")
 
 
 @cache
