@@ -66,6 +66,10 @@ _LISTED = (
     Patient.phone_mobile, Patient.phone_work, Patient.restricted, Patient.deceased,
 )
 _GROUPED_UP_TO = 20_000  # index rows a word may cover for the grouped plan (see below)
+# The same when whole-name matches were found already: the rest only fills the list below them,
+# and two ranges of thousands of rows ("maria garcia" at a million patients: ~10,000 each)
+# took 40-200 ms to count and intersect for those few lower lines.
+_FILLED_UP_TO = 2_000
 # Rows of the narrowest word the joined plan walks at most: two broad, partly typed words
 # that meet rarely ("rob tyr" among a million patients) list what the first few thousand of
 # the narrower word's patients hold, rather than probing every one of them (seconds).
@@ -159,12 +163,12 @@ def _word_match(terms: Any, word: str) -> Any:
     return and_(terms.field.in_(_SEARCHED), term_prefix(terms.term, word))
 
 
-def _range_size(session: Session, actor: Actor, word: str) -> int:
-    """How many index rows start with ``word``, counted up to just past ``_GROUPED_UP_TO``
-    (a scan of the covering index, stopped early)."""
+def _range_size(session: Session, actor: Actor, word: str, cap: int) -> int:
+    """How many index rows start with ``word``, counted up to just past ``cap`` (a scan of
+    the covering index, stopped early)."""
     capped = select(literal(1)).where(
         PatientSearchTerm.clinic_id == actor.seat.clinic_id,
-        _word_match(PatientSearchTerm, word)).limit(_GROUPED_UP_TO + 1).subquery()
+        _word_match(PatientSearchTerm, word)).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
@@ -244,7 +248,8 @@ def _term_candidates(
     which stops at the first ``wanted`` found or after ``_WALKED_AT_MOST`` rows. A join
     driven by a narrow word whose matches are rare would probe every one of its rows; a
     grouping over a broad word would read all of it. When the ``full`` terms found some
-    patients and a word is broad, they are the answer: the rest would rank below them."""
+    patients and a word is broad (here: past ``_FILLED_UP_TO`` rows), they are the answer:
+    the rest would rank below them."""
     terms = PatientSearchTerm
     if query.birth_date is not None:  # a date of birth narrows most: check its few patients
         return list(session.scalars(select(Patient.id).where(
@@ -257,12 +262,13 @@ def _term_candidates(
     found = _full_names(session, actor, query, wanted)
     if len(found) >= enough:
         return found
-    sizes = {word: _range_size(session, actor, word) for word in query.words}
+    cap = _FILLED_UP_TO if found else _GROUPED_UP_TO
+    sizes = {word: _range_size(session, actor, word, cap) for word in query.words}
     ordered = sorted(query.words, key=lambda word: (sizes[word], -len(word)))
-    broad = max(sizes.values()) > _GROUPED_UP_TO
+    broad = max(sizes.values()) > cap
     if found and broad:
-        # Whole-name matches outrank whatever else the words prefix; walking a broad word
-        # for the rest would probe tens of thousands of rows for a few lower lines.
+        # Whole-name matches outrank whatever else the words prefix; reading a broad word
+        # for the rest would probe thousands of rows for a few lower lines.
         return found
     if not broad:
         # INTERSECT, not one GROUP BY over the OR of the ranges with a HAVING per word: the

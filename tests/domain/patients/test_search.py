@@ -228,6 +228,7 @@ def test_the_joined_plan_for_broad_words_finds_the_same_patients(
     actor, _records = clinic
     grouped = {query: [m.id for m in search(store, actor, query)] for query in QUERIES}
     monkeypatch.setattr(search_module, "_GROUPED_UP_TO", 0)
+    monkeypatch.setattr(search_module, "_FILLED_UP_TO", 0)
     for query, expected in grouped.items():
         assert [m.id for m in search(store, actor, query)] == expected, query
 
@@ -282,6 +283,30 @@ def test_one_letter_lists_last_names_before_more_numerous_first_names(store: Sto
     found = search(store, actor, "g")
     assert [m.display_name for m in found[:2]] == ["Gómez, Ana", "Gómez, Luis"]
     assert all(m.first_name == "Gabriela" for m in found[2:]) and len(found) == 25
+
+
+def test_whole_name_matches_are_filled_up_only_while_the_words_are_narrow(
+    store: Store, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """"maria garcia" finds Maria García through the ``full`` terms; Ana María García (María
+    her middle name) only through the general plan, which fills the list below her while each
+    word covers at most ``_FILLED_UP_TO`` index rows, and is not run past that."""
+    with store.session() as session:
+        seat = initialize_workstation(session, clinic_name="M Clinic", workstation_name="F1")
+    actor = Actor.system(seat, name="test")
+    people = [("García", "María", ""), ("García", "Ana", "María"), ("García", "Luis", ""),
+              ("Pérez", "María", ""), ("Soto", "Mariana", "")]
+    with store.session() as session:
+        for last, first, middle in people:
+            register_patient(session, actor, today=TODAY, demographics=Demographics(
+                last_name=last, first_name=first, middle_name=middle, sex="female",
+                date_of_birth=date(1980, 5, 6)))
+    names = ["García, María", "García, Ana"]
+    assert [m.display_name for m in search(store, actor, "maria garcia")] == names
+    monkeypatch.setattr(search_module, "_FILLED_UP_TO", 3)  # "maria": 4 rows (Mariana too)
+    assert [m.display_name for m in search(store, actor, "maria garcia")] == names[:1]
+    monkeypatch.setattr(search_module, "_GROUPED_UP_TO", 3)  # found none: the walk fills in
+    assert [m.display_name for m in search(store, actor, "ana maria garcia")] == names[1:]
 
 
 def test_showing_the_recently_opened_patients_is_audited(demo_store: Store) -> None:
