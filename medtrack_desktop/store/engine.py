@@ -99,8 +99,7 @@ def bulk_loading(connection: Connection) -> Iterator[None]:
     finally:
         if connection.in_transaction():
             connection.rollback()
-        for pragma in (*_SESSION_PRAGMAS, *_WRITER_PRAGMAS,
-                       "PRAGMA wal_checkpoint(TRUNCATE)"):
+        for pragma in (*connection_pragmas(), "PRAGMA wal_checkpoint(TRUNCATE)"):
             driver.execute(pragma).fetchall()  # type: ignore[union-attr]
 
 

@@ -79,7 +79,6 @@ def join_clinic(local: Engine, server: Engine, *, workstation_name: str | None =
     return seat
 
 
-
 def _built_at_the_end() -> list[Index]:
     """The secondary indexes of the tables a join fills (the synced ones and those made from
     them): built once from sorted rows when the last page is in, not entry by entry at random

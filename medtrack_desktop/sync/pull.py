@@ -96,9 +96,8 @@ def apply_page(connection: Connection, page: Page, *,
             search_index.reindex(session, [row["id"] for row in changed])
     if workstation_id is not None:
         drop_local_rows(connection, refused_rows(connection, workstation_id))
-    connection.execute(text(
-        "UPDATE sync_state SET applying = 0, pulled_seq = max(pulled_seq, :last) WHERE id = 1"),
-        {"last": page.last_seq})
+    connection.execute(text("UPDATE sync_state SET applying = 0 WHERE id = 1"))
+    advance_cursor(connection, page.last_seq)
     return PageApplied(page.last_seq, len(inserted), len(updated), skipped)
 
 
@@ -138,6 +137,12 @@ def _upsert(connection: Connection, table_name: str, rows: list[dict[str, Any]]
                 connection.execute(update(table).where(table.c.id == row["id"]), differing)
                 updated.append(row)
     return inserted, updated
+
+
+def advance_cursor(connection: Connection, to: int) -> None:
+    """Move the cursor forward to ``to`` (never back), in the caller's transaction."""
+    connection.execute(text("UPDATE sync_state SET pulled_seq = max(pulled_seq, :to) "
+                            "WHERE id = 1"), {"to": to})
 
 
 def cursor(connection: Connection) -> int:

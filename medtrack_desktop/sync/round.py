@@ -29,7 +29,7 @@ from medtrack_desktop.sync.outbox import (
     pending,
     pending_count,
 )
-from medtrack_desktop.sync.pull import Change, apply_page, cursor, prepare
+from medtrack_desktop.sync.pull import Change, advance_cursor, apply_page, cursor, prepare
 from medtrack_desktop.sync.server_apply import PushResult, apply_push, last_seq, read_changes
 
 PUSH_BATCH = 1000
@@ -192,21 +192,20 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
         head = last_seq(connection, identity.clinic_id)
     summary.server_seq = head
 
-    own = OwnChanges([], {})  # this workstation's changes applied as sent: not read
-
-    def read(after: int) -> list[Change]:
-        with server.connect() as connection:
-            return read_changes(connection, clinic_id=identity.clinic_id, after=after,
-                                limit=page_size, skip=own.runs)
-
     # The next page is read while this one is written (a thread of its own, waiting on the
     # server). Decoding stays here: Python work in that thread would hold the GIL each time
     # the writes below come back for it, and slowed a join down by a fifth.
     with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader, \
             local.connect() as connection:
         after = cursor(connection)
-        own = OwnChanges.read(connection, after)
+        own = OwnChanges.read(connection, after)  # its own changes applied as sent: not read
         connection.commit()
+
+        def read(after: int) -> list[Change]:
+            with server.connect() as server_connection:
+                return read_changes(server_connection, clinic_id=identity.clinic_id,
+                                    after=after, limit=page_size, skip=own.runs)
+
         with bulk_loading(connection) if bulk else nullcontext():
             upcoming = reader.submit(read, after) if after < head else None
             while upcoming is not None and (changes := upcoming.result()):
@@ -221,7 +220,6 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
                     progress("pull", last, head)
             if after < head:  # every change up to the head not applied here is its own
                 with connection.begin():
-                    connection.execute(text("UPDATE sync_state SET pulled_seq = "
-                                            "max(pulled_seq, :head) WHERE id = 1"), {"head": head})
+                    advance_cursor(connection, head)
                     forget_own_changes(connection, head)
     return summary
