@@ -223,6 +223,13 @@ def open_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
     return engine
 
 
+def reading(engine: Engine) -> Engine:
+    """``engine`` for reads only: its transactions begin plainly and read a snapshot, never
+    holding the write lock a writer would wait for (every other transaction takes it up
+    front, ``BEGIN IMMEDIATE``)."""
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
 class Store:
     """An open workstation database: hands out units of work; the caller owns their scope."""
 
@@ -231,7 +238,7 @@ class Store:
         self.path = path
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
-            bind=engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+            bind=reading(engine), expire_on_commit=False
         )
 
     @classmethod

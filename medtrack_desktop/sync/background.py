@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.store.engine import reading
 from medtrack_desktop.store.errors import StoreError
 from medtrack_desktop.sync.conflict_review import open_conflict_count
 from medtrack_desktop.sync.models import OutboxEntry, SyncState
@@ -145,7 +146,7 @@ class SyncRunner:
 
     def _work(self) -> None:
         try:
-            with self.local.connect() as connection:
+            with reading(self.local).connect() as connection:
                 self._clinic = str(local_identity(connection).clinic_id)
             self._server = self._make_server()
         except SyncRefused as exc:  # no clinic yet
@@ -200,7 +201,7 @@ class SyncRunner:
         """A local change waits (after a successful round the outbox was empty, so any entry
         is a new edit): one indexed read, no network."""
         try:
-            with self.local.connect() as connection:
+            with reading(self.local).connect() as connection:
                 return connection.execute(select(OutboxEntry.local_seq).limit(1)).first() \
                     is not None
         except Exception as exc:  # the database is being closed: the next round says more
@@ -252,7 +253,7 @@ class SyncRunner:
 
     def _read_status(self, state: State, *, received: int = 0, retry_in: float | None = None,
                      error: str | None = None) -> SyncStatus:
-        with self.local.connect() as connection:
+        with reading(self.local).connect() as connection:
             row = connection.execute(select(SyncState.last_success_at, SyncState.last_error)
                                      .where(SyncState.id == 1)).one_or_none()
             pending = pending_count(connection)

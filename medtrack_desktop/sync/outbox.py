@@ -9,13 +9,13 @@ and the workstation then holds what the server holds.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Column, Connection, Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +28,9 @@ from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored, wire_from_st
 _OUTBOX = OutboxEntry.__table__
 _CONFLICTS = SyncConflict.__table__
 _OWN = SyncOwnChange.__table__
+_PENDING = tuple(_OUTBOX.c[name] for name in (
+    "local_seq", "mutation_id", "table_name", "row_id", "operation", "base_version",
+    "old_values", "new_values"))
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Pending:
 def pending(connection: Connection, limit: int, *, after: int = 0) -> list[Pending]:
     """The oldest ``limit`` entries written after entry ``after``, in the order they were
     written."""
-    rows = connection.execute(select(_OUTBOX).where(_OUTBOX.c.local_seq > after)
+    rows = connection.execute(select(*_PENDING).where(_OUTBOX.c.local_seq > after)
                               .order_by(_OUTBOX.c.local_seq).limit(limit)).all()
     return [Pending(row.local_seq, _mutation(row)) for row in rows]
 
@@ -50,11 +53,11 @@ def pending_count(connection: Connection) -> int:
 
 def _mutation(row: object) -> Mutation:
     table = synced(row.table_name).table  # type: ignore[attr-defined]
-    new = json.loads(row.new_values)  # type: ignore[attr-defined]
+    new = orjson.loads(row.new_values)  # type: ignore[attr-defined]
     if row.operation == "insert":  # type: ignore[attr-defined]
         return Mutation(row.mutation_id, table.name, row.row_id, "insert",  # type: ignore[attr-defined]
                         None, None, wire_from_stored(table, new))
-    old = json.loads(row.old_values)  # type: ignore[attr-defined]
+    old = orjson.loads(row.old_values)  # type: ignore[attr-defined]
     changed = {name: value for name, value in new.items()
                if value != UNCHANGED_BLOB and value != old.get(name)}
     values = from_stored(table, changed)

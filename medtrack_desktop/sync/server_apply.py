@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, Literal, TypeVar
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -82,7 +83,7 @@ class Mutation:
     wire_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "wire_json", json.dumps(self.wire))
+        object.__setattr__(self, "wire_json", orjson.dumps(self.wire).decode())
 
     @classmethod
     def of_values(cls, mutation_id: uuid.UUID, table: str, row_id: uuid.UUID,

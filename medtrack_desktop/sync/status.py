@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select, update
 
 from medtrack_desktop.store.base import utcnow
+from medtrack_desktop.store.engine import reading
 from medtrack_desktop.sync.models import SyncConflict, SyncState
 from medtrack_desktop.sync.outbox import pending_count
 
@@ -26,7 +27,7 @@ class SyncCounts:
 
 
 def sync_counts(local_engine: Engine) -> SyncCounts:
-    with local_engine.connect() as connection:
+    with reading(local_engine).connect() as connection:
         state = connection.execute(select(
             SyncState.pulled_seq, SyncState.last_success_at, SyncState.last_attempt_at,
             SyncState.last_error).where(SyncState.id == 1)).first()
