@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import initialize_workstation
 from medtrack_desktop.domain.patients.registry import import_patients
-from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER, Store
+from medtrack_desktop.store.engine import SQLITE_PLAINTEXT_HEADER, Store, reading
 from medtrack_desktop.store.errors import (
     DatabaseMissing,
     ForeignDatabase,
@@ -308,6 +310,25 @@ def test_the_pool_hands_out_the_connection_used_last(store: Store) -> None:
         assert id(again.dbapi_connection) == used_last
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("reader", ["read_session", "reading"])
+def test_a_reader_keeps_no_writer_waiting(store: Store, reader: str) -> None:
+    # Every other transaction takes the write lock up front: a status read or the sync's
+    # outbox reader holding it would keep the app's writes waiting (15 s, then an error).
+    with ExitStack() as stack:
+        if reader == "read_session":
+            snapshot = stack.enter_context(store.read_session()).connection()
+        else:
+            snapshot = stack.enter_context(reading(store.engine).connect())
+        before = snapshot.execute(text("SELECT count(*) FROM local_settings")).scalar_one()
+        started = time.monotonic()
+        with store.engine.begin() as writer:
+            writer.execute(text("INSERT INTO local_settings (key, value) VALUES ('k', 'v')"))
+        assert time.monotonic() - started < 2
+        assert snapshot.execute(text("SELECT count(*) FROM local_settings")).scalar_one() == before
+    with reading(store.engine).connect() as fresh:
+        assert fresh.execute(text("SELECT count(*) FROM local_settings")).scalar_one() == before + 1
 
 
 def test_pragmas_in_effect_in_sessions(store: Store) -> None:

@@ -345,6 +345,41 @@ def test_a_clinic_changed_before_the_server_adopted_it_pushes_without_conflicts(
         workstation.close()
 
 
+def test_answers_are_recorded_in_order_and_a_recording_that_fails_loses_nothing(
+        pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
+    # An answer is recorded while the server applies the next batch: the push must still
+    # count only what it recorded, stop at a recording that failed, and lose nothing.
+    a, b = pair
+    a.sync()
+    patient = first_patient(a)
+    for number in range(9):
+        edit(a, "patients", patient, phone_home=f"(555) 010-00{number:02d}")
+    with a.store.engine.begin() as connection:  # the third answer fails to be written
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_third_answer BEFORE INSERT ON sync_own_changes "
+            "WHEN (SELECT count(*) FROM sync_own_changes) >= 4 "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    reported: list[tuple[str, int]] = []
+    with pytest.raises(sa.exc.IntegrityError, match="disk I/O error"):
+        sync_round(a.store.engine, a.server, push_batch=2,
+                   progress=lambda phase, done, _of: reported.append((phase, done)))
+    assert reported == [("push", 2), ("push", 4)]
+    assert outbox_size(a) == 5  # the first two batches' entries left, in their order
+    with a.store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_third_answer")
+    summary = a.sync()  # the batches applied but not recorded are answered from the ledger
+    assert (summary.pushed, outbox_size(a)) == (5, 0)
+    local, on_server = row_of(a.store.engine, "patients", patient), row_of(
+        admin, "patients", patient)
+    assert local is not None and on_server is not None
+    assert on_server["version"] == local["version"]  # each edit applied once
+    assert on_server["phone_home"] == "(555) 010-0008"
+    seqs = _seqs(admin)
+    assert seqs == list(range(1, len(seqs) + 1))
+    b.sync()
+    converged(admin, a, b)
+
+
 def test_a_workstation_does_not_pull_its_own_changes_back(
         pair: tuple[Workstation, Workstation], admin: sa.Engine) -> None:
     a, b = pair
