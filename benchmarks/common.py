@@ -129,6 +129,19 @@ def environment() -> Metrics:
     }
 
 
+def speed_probe_ms() -> float:
+    """A fixed piece of pure Python work, timed (best of three): how fast the machine ran
+    when the report was made. A shared virtual machine's speed drifts (the same push took
+    14 to 22 CPU seconds within an hour): figures compare through this."""
+    def work() -> float:
+        start = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number * number % 7
+        return (time.perf_counter() - start) * 1000
+    return round(min(work() for _ in range(3)), 1)
+
+
 def emit(result: Result) -> None:
     """Print the scenario's one JSON object on stdout."""
     report: Metrics = {"scenario": result.scenario, "scale": result.scale}
@@ -137,5 +150,6 @@ def emit(result: Result) -> None:
     report["meets_target"] = result.meets_target
     report.update(result.extra)
     report.update(environment())
+    report["machine"] = {**report["machine"], "speed_probe_ms": speed_probe_ms()}
     sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -14,9 +14,10 @@ the app's writes are:
 - the rest (~20 %) edits of existing patients through Core (mobile phone or address,
   ``version`` + 1), captured as updates with their base version and base values.
 
-Timed: the first workstation's ``sync_round`` (``push_*``: handshake to the last batch
-acknowledged; ``round_*``: the whole round, which also pushes the audit chain and pulls its
-own changes back from the server's log), then the second's ``sync_round`` (``pull_*``).
+Timed: the first workstation's ``sync_round`` (``push_*``: handshake to the last batch's
+answer recorded; ``push_cpu_s`` the benchmark process's CPU time in it, ``push_server_cpu_s``
+the PostgreSQL processes'; ``round_*``: the whole round, which also pushes the audit chain
+and would pull changes of others), then the second's ``sync_round`` (``pull_*``).
 ``server_*``/``local_*`` count the statements each side was sent (an ``executemany`` once).
 With ``MEDTRACK_BENCH_PROFILE=DIR`` both rounds run under pyinstrument (see README).
 """
@@ -100,14 +101,17 @@ def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
             note(f"{total:,} pending changes made in {make_s:.1f} s: {pending}")
 
             load_before = load_average()
+            server_cpu_before = server.cpu_seconds()
             phases = Phases()
             snapshot: dict[str, int] = {}
+            server_cpu: list[float] = []
             with counting(desk.server) as server_calls, \
                     counting(desk.store.engine) as local_calls, profiled("sync-push"):
                 def progress(phase: str, done: int, of: int) -> None:
                     phases(phase, done, of)
                     if phase == "push" and done >= of:
                         snapshot.update(server=server_calls.calls, local=local_calls.calls)
+                        server_cpu.append(server.cpu_seconds() - server_cpu_before)
                 summary = sync_round(desk.store.engine, desk.server, progress=progress)
             round_s = time.perf_counter() - phases.start
             push_s = (phases.push_end or time.perf_counter()) - phases.start
@@ -139,6 +143,7 @@ def run(scale: int | None, repeat: int, workdir: str | None) -> Result:
             "pushed": summary.pushed, "push_s": round(push_s, 2),
             "push_rows_per_s": push_rate, "rows_per_s": push_rate,
             "push_cpu_s": round(phases.push_cpu or 0.0, 2),
+            "push_server_cpu_s": round(server_cpu[0], 2) if server_cpu else None,
             "outcomes": summary.outcomes,
             "round_s": round(round_s, 2), "round_pulled_back": summary.pulled,
             "pulled": pulled.pulled, "pull_s": round(pull_s, 2),

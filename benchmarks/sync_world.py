@@ -60,6 +60,23 @@ def work_dir(prefix: str, workdir: str | None) -> Iterator[Path]:
 class ClinicServer:
     url: str  # the administrator's (the data directory's superuser)
     admin: Engine
+    data: Path
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server's processes have used so far (the postmaster, its live
+        backends, and those that ended)."""
+        import psutil  # pgserver's own dependency
+
+        postmaster = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
+        own = postmaster.cpu_times()
+        used = own.user + own.system + own.children_user + own.children_system
+        for child in postmaster.children(recursive=True):
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used += times.user + times.system
+        return used
 
 
 @contextmanager
@@ -86,7 +103,7 @@ def clinic_server(root: Path) -> Iterator[ClinicServer]:
         admin = open_server_engine(url)
         prepare_server(admin)
         try:
-            yield ClinicServer(url, admin)
+            yield ClinicServer(url, admin, root / "pgdata")
         finally:
             admin.dispose()
     finally:
