@@ -1,4 +1,6 @@
-"""``medtrack-admin audit verify|anchor``: the tamper-evident audit trail."""
+"""``medtrack-admin audit verify|anchor``: the tamper-evident audit trail. Its newest entries
+cut off leave an intact chain: an anchor shows it, from a file (``audit anchor``) or from
+the clinic server, where each sync round anchors the chain's head (``--server``)."""
 
 from __future__ import annotations
 
@@ -17,9 +19,14 @@ from medtrack_desktop.cli.common import (
     open_store,
     system_actor,
 )
+from medtrack_desktop.cli.sync import clinic_server, on_server
 from medtrack_desktop.domain.audit.trail import ChainAnchor, chain_heads
 from medtrack_desktop.domain.audit.verify_all import verify_database
+from medtrack_desktop.domain.identity.actor import Actor
+from medtrack_desktop.store.engine import Store
 from medtrack_desktop.store.keys import KeyStore
+from medtrack_desktop.sync.audit_push import anchored_heads
+from medtrack_desktop.sync.round import local_identity
 
 
 def _read_anchors(path: Path) -> list[ChainAnchor]:
@@ -50,12 +57,46 @@ def cmd_audit_anchor(args: argparse.Namespace, keys: KeyStore) -> None:
     print(f"Anchored {len(heads)} chain head(s) in {args.out}.", file=sys.stderr)
 
 
+def _server_anchors(store: Store, keys: KeyStore, actor: Actor) -> list[ChainAnchor]:
+    """What the clinic server anchored of the chains this database keeps: its own
+    workstation's (even if emptied here) and any other held here."""
+    anchors: list[ChainAnchor] = []
+
+    def read() -> None:
+        with store.read_session() as session:
+            own = local_identity(session.connection()).workstation_id
+            chains = {head.workstation_id for head in chain_heads(session, actor)}
+        server = clinic_server(store, keys)
+        try:
+            with server.connect() as connection:
+                anchors.extend(anchored_heads(connection, chains | ({own} if own else set())))
+        finally:
+            server.dispose()
+
+    on_server(None, read)
+    return anchors
+
+
+def _newest(anchors: list[ChainAnchor]) -> list[ChainAnchor]:
+    """One anchor per chain, its newest (the chain's links vouch for the entries before)."""
+    newest: dict[uuid.UUID, ChainAnchor] = {}
+    for anchor in anchors:
+        if anchor.workstation_id not in newest or anchor.seq > newest[anchor.workstation_id].seq:
+            newest[anchor.workstation_id] = anchor
+    return list(newest.values())
+
+
 def cmd_audit_verify(args: argparse.Namespace, keys: KeyStore) -> None:
     anchors = _read_anchors(args.anchor) if args.anchor else []
     key = load_key(keys, args.db)
     store = open_store(keys, args.db, key=key)  # upgrades an older schema first (after a backup)
     try:
         actor = system_actor(store)
+        if args.server:
+            anchored = _server_anchors(store, keys, actor)
+            print(f"The clinic server anchored {len(anchored)} of this database's "
+                  "chain(s).", file=sys.stderr)
+            anchors = _newest(anchors + anchored)
     finally:
         store.close()
     checks = verify_database(args.db, key, actor, anchors=anchors)
@@ -77,6 +118,9 @@ def add_audit_commands(tree: CommandTree) -> None:
     verify.add_argument("--anchor", type=Path, metavar="FILE",
                         help="also check the chain heads recorded by `audit anchor` (finds "
                         "removed newest entries)")
+    verify.add_argument("--server", action="store_true",
+                        help="also check the chain heads anchored on the clinic server by "
+                        "sync (finds removed newest entries)")
     anchor = tree.command("anchor", cmd_audit_anchor,
                           "Write every chain head to a file to keep away from the workstation.",
                           audit_commands)

@@ -102,7 +102,8 @@ def _save(store: Store, url: URL, password: str, keys: KeyStore) -> str:
     return "the database, sealed under a passphrase (no OS keyring here)"
 
 
-def _server(store: Store, keys: KeyStore) -> Engine:
+def clinic_server(store: Store, keys: KeyStore) -> Engine:
+    """The clinic server of this workstation (a sealed password's passphrase asked for)."""
     try:
         engine = open_clinic_server(store.engine, keys)
     except PassphraseRequired:
@@ -136,7 +137,9 @@ def _server_failure(exc: DBAPIError, store: Store | None) -> CommandError:
                         "next round.")
 
 
-def _on_server(store: Store | None, work: Callable[[], None]) -> None:
+def on_server(store: Store | None, work: Callable[[], None]) -> None:
+    """Run ``work`` against the server; a refusal or failure becomes a plain sentence (and,
+    with ``store``, the workstation's recorded sync failure)."""
     try:
         work()
     except SyncRefused as exc:
@@ -168,10 +171,10 @@ def cmd_run(args: argparse.Namespace, keys: KeyStore) -> None:
         raise SystemExit(EXIT_USAGE)
     store = open_store(keys, args.db)
     try:
-        server = _server(store, keys)
+        server = clinic_server(store, keys)
         try:
             summaries: list[RoundSummary] = []
-            _on_server(store, lambda: summaries.append(sync_round(store.engine, server)))
+            on_server(store, lambda: summaries.append(sync_round(store.engine, server)))
         finally:
             server.dispose()
         print(_summary_line(summaries[0]))
@@ -198,7 +201,7 @@ def cmd_connect(args: argparse.Namespace, keys: KeyStore) -> None:
                 handshake(connection, revision=revision, clinic_id=identity.clinic_id)
 
         try:
-            _on_server(None, check)
+            on_server(None, check)
         finally:
             server.dispose()
         where = _save(store, url, password, keys)
@@ -231,9 +234,9 @@ def cmd_join(args: argparse.Namespace, keys: KeyStore) -> None:
         try:
             if settings.get("workstation_id"):
                 # Seated already: an earlier join stopped in its first round; finish it.
-                _on_server(store, lambda: _finish(store, server, field_key))
+                on_server(store, lambda: _finish(store, server, field_key))
             else:
-                _on_server(store, lambda: _join(store, server, args.name, field_key))
+                on_server(store, lambda: _join(store, server, args.name, field_key))
         finally:
             print(file=sys.stderr)  # end the progress line
             server.dispose()

@@ -8,11 +8,13 @@ Entries are never pulled: each workstation keeps its own chain, the server keeps
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from medtrack_desktop.domain.audit.models import AuditEntry
+from medtrack_desktop.domain.audit.trail import ChainAnchor
 
 _LOG = AuditEntry.__table__
 
@@ -36,6 +38,16 @@ def push_audit(local: Connection, server: Connection, *, workstation_id: uuid.UU
         {"workstation_id": workstation_id, "clinic_id": head["clinic_id"], "seq": head["seq"],
          "entry_hash": head["entry_hash"]})
     return len(rows), int(head["seq"])
+
+
+def anchored_heads(server: Connection, workstation_ids: Iterable[uuid.UUID]
+                   ) -> list[ChainAnchor]:
+    """The newest head the server anchored for each of these workstations' chains."""
+    rows = server.execute(text(
+        "SELECT DISTINCT ON (workstation_id) workstation_id, seq, entry_hash "
+        "FROM medtrack_server.audit_anchors WHERE workstation_id = ANY(:ids) "
+        "ORDER BY workstation_id, seq DESC"), {"ids": sorted(set(workstation_ids))})
+    return [ChainAnchor(row.workstation_id, int(row.seq), str(row.entry_hash)) for row in rows]
 
 
 def mark_audit_pushed(local: Connection, seq: int) -> None:

@@ -20,7 +20,7 @@ from sync_world import differences, snapshot
 
 from medtrack_desktop.cli import main
 from medtrack_desktop.domain.identity.models import Clinic
-from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.engine import Store, connect_raw
 from medtrack_desktop.store.keys import KeyStore
 from medtrack_desktop.store.migrate import upgrade
 from medtrack_desktop.sync.connection import save_server_connection, server_url_of
@@ -321,3 +321,43 @@ def _field_key(path: Path, key: bytes, clinic_id: uuid.UUID) -> bytes:
                 {"key": f"field_key:{clinic_id}"}).scalar_one())
     finally:
         store.close()
+
+
+def test_audit_verify_with_the_server_finds_entries_cut_after_they_were_anchored(
+        env: dict[str, str], tmp_path: Path, key: bytes, admin: sa.Engine,
+        server_url: str) -> None:
+    db = tmp_path / "a.db"
+    clinic_id = _clinic_database(db, key)
+    assert cli("server", "add-clinic", "--url", server_url, "--from-db", str(db),
+               env=env).returncode == 0
+    login = add_workstation(admin, clinic_id=clinic_id, name="ws-a")
+    assert cli("sync", "connect", "--db", str(db), "--url", _login_url(server_url, login),
+               "--password-stdin", env=env, stdin=login.password + "\n").returncode == 0
+    synced_up = cli("sync", "--db", str(db), env=env)  # the chain goes up, its head anchored
+    assert synced_up.returncode == 0, synced_up.stderr
+    checked = cli("audit", "verify", "--db", str(db), "--server", env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "anchored 1 of this database's chain(s)" in checked.stderr
+    assert "intact" in checked.stdout
+
+    with admin.connect() as connection:  # what the server anchored of this workstation
+        workstation_id, anchored_seq = connection.execute(sa.text(
+            "SELECT workstation_id, max(seq) FROM medtrack_server.audit_anchors "
+            "WHERE clinic_id = :clinic GROUP BY workstation_id"), {"clinic": clinic_id}).one()
+    # Someone with the key and a SQL shell removes the newest entries, the anchored one too.
+    connection = connect_raw(db, key)
+    connection.execute("DROP TRIGGER audit_log_no_delete")
+    connection.execute("DELETE FROM audit_log WHERE workstation_id = ? AND seq >= ?",
+                       (workstation_id.hex, anchored_seq - 1))
+    connection.close()
+    assert cli("audit", "verify", "--db", str(db), env=env).returncode == 0, (
+        "the chain that is left is intact: alone it cannot show its cut tail")
+    cut = cli("audit", "verify", "--db", str(db), "--server", env=env)
+    assert cut.returncode == 1
+    assert "newest entries are missing" in cut.stdout
+    assert "does not verify" in cut.stderr
+
+    elsewhere = tmp_path / "never-synced.db"
+    _clinic_database(elsewhere, key, name="Clinic B")
+    unconnected = cli("audit", "verify", "--db", str(elsewhere), "--server", env=env)
+    assert unconnected.returncode == 1 and "No clinic server is set" in unconnected.stderr
