@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import orjson
 from sqlalchemy import Column, Connection, Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +22,7 @@ from medtrack_desktop.domain.models import metadata
 from medtrack_desktop.sync.models import OutboxEntry, SyncConflict, SyncOwnChange
 from medtrack_desktop.sync.server_apply import Mutation, PushResult
 from medtrack_desktop.sync.tables import BOOKKEEPING, synced
-from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored, wire_from_stored
+from medtrack_desktop.sync.wire import UNCHANGED_BLOB, from_stored, parse_row, wire_from_stored
 
 _OUTBOX = OutboxEntry.__table__
 _CONFLICTS = SyncConflict.__table__
@@ -53,11 +52,11 @@ def pending_count(connection: Connection) -> int:
 
 def _mutation(row: object) -> Mutation:
     table = synced(row.table_name).table  # type: ignore[attr-defined]
-    new = orjson.loads(row.new_values)  # type: ignore[attr-defined]
+    new = parse_row(table, row.new_values)  # type: ignore[attr-defined]
     if row.operation == "insert":  # type: ignore[attr-defined]
         return Mutation(row.mutation_id, table.name, row.row_id, "insert",  # type: ignore[attr-defined]
                         None, None, wire_from_stored(table, new))
-    old = orjson.loads(row.old_values)  # type: ignore[attr-defined]
+    old = parse_row(table, row.old_values)  # type: ignore[attr-defined]
     changed = {name: value for name, value in new.items()
                if value != UNCHANGED_BLOB and value != old.get(name)}
     values = from_stored(table, changed)

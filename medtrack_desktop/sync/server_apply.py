@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, Literal, TypeVar
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -46,7 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from medtrack_desktop.store.base import new_id, utcnow
 from medtrack_desktop.sync.models import SyncConflict
 from medtrack_desktop.sync.tables import BOOKKEEPING, SyncedTable, synced
-from medtrack_desktop.sync.wire import decode_row, encode_row, sql_reader
+from medtrack_desktop.sync.wire import decode_row, encode_row, parse_row, row_json, sql_reader
 
 NOTIFY_CHANNEL = "medtrack_sync"
 _RUN = 1000
@@ -83,7 +82,7 @@ class Mutation:
     wire_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "wire_json", orjson.dumps(self.wire).decode())
+        object.__setattr__(self, "wire_json", row_json(synced(self.table).table, self.wire))
 
     @classmethod
     def of_values(cls, mutation_id: uuid.UUID, table: str, row_id: uuid.UUID,
@@ -283,7 +282,7 @@ def _apply_inserts(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
     current = {row["id"]: row for row in batch.connection.execute(
         select(table).where(_one_of(table, run))).mappings()}
     results = [batch.settle(mutation, "unchanged", batch.logged(
-        table.name, json.dumps(encode_row(table, row)))) for mutation in run
+        table.name, row_json(table, encode_row(table, row)))) for mutation in run
         if (row := current.get(mutation.row_id)) is not None]
     inserts = [mutation for mutation in run if mutation.row_id not in current]
     for names, group in _same_keys(inserts, lambda mutation: mutation.wire).items():
@@ -312,16 +311,17 @@ def _apply_updates(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
         if decision in ("applied", "merged"):
             updates.append(encode_row(table, {"id": mutation.row_id, **values}))
             results.append(batch.settle(mutation, decision,  # type: ignore[arg-type]
-                                        batch.logged(table.name, json.dumps(encode_row(
+                                        batch.logged(table.name, row_json(table, encode_row(
                                             table, {**row, **values})))))  # type: ignore[dict-item]
         elif decision == "unchanged":
             results.append(batch.settle(mutation, "unchanged", batch.logged(
-                table.name, json.dumps(encode_row(table, row)))))  # type: ignore[arg-type]
+                table.name, row_json(table, encode_row(table, row)))))  # type: ignore[arg-type]
         else:
             results.append(_conflict(batch, mutation, row, decision, None))
     for names, rows in _same_keys(updates, lambda row: row).items():
         batch.connection.execute(_update_rows(table, names), {
-            "rows": json.dumps(rows), "ids": [row["id"] for row in rows]})
+            "rows": _array([row_json(table, row) for row in rows]),
+            "ids": [row["id"] for row in rows]})
     return results
 
 
@@ -470,8 +470,8 @@ def read_changes(connection: Connection, *, clinic_id: uuid.UUID, after: int, li
         "ORDER BY server_seq LIMIT :limit"),
         {"clinic_id": clinic_id, "after": after, "limit": limit,
          "firsts": [first for first, _ in skip], "lasts": [last for _, last in skip]}).all()
-    return [(row.server_seq, row.table_name, row.row_id, json.loads(row.row_data))
-            for row in rows]
+    return [(row.server_seq, row.table_name, row.row_id,
+             parse_row(synced(row.table_name).table, row.row_data)) for row in rows]
 
 
 def last_seq(connection: Connection, clinic_id: uuid.UUID) -> int:

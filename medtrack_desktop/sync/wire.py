@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -165,6 +166,25 @@ def _stored_to_wire(column: Column[Any]) -> Callable[[Any], Any]:
 def wire_from_stored(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """``encode_row(table, from_stored(table, row))``, without making the Python values."""
     return _convert_row(table, row, _stored_to_wire)
+
+
+@cache
+def _orjson_exact(table: Table) -> bool:
+    """orjson reads and writes ``table``'s rows exactly: it has no JSON column. (In one,
+    orjson would read an integer past 64 bits as a float and refuse a lone surrogate's
+    escape; the json module keeps both.)"""
+    return not any(_kind(column.type) is JSON for column in table.columns)
+
+
+def parse_row(table: Table, text: str) -> dict[str, Any]:
+    """A row of ``table`` from JSON text (stored or wire form): orjson where exact, twice as
+    fast as the json module."""
+    return dict(orjson.loads(text) if _orjson_exact(table) else json.loads(text))
+
+
+def row_json(table: Table, row: Mapping[str, Any]) -> str:
+    """A row of ``table`` in wire form as JSON text (``parse_row``'s inverse)."""
+    return orjson.dumps(row).decode() if _orjson_exact(table) else json.dumps(row)
 
 
 def sql_reader(column: Column[Any], element: str) -> str:
