@@ -8,10 +8,11 @@ is pushed again and answered from the ledger; a page not applied is read again.
 
 from __future__ import annotations
 
+import gc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
@@ -153,7 +154,8 @@ def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSumma
             if progress is not None:
                 progress("push", summary.pushed, max(total, summary.pushed))
 
-    with ThreadPoolExecutor(1, thread_name_prefix="outbox-reader") as reader, \
+    with _collector_paused(), \
+            ThreadPoolExecutor(1, thread_name_prefix="outbox-reader") as reader, \
             ThreadPoolExecutor(1, thread_name_prefix="outbox-recorder") as recorder:
         upcoming = reader.submit(read, 0)
         recording: Recording | None = None
@@ -169,6 +171,21 @@ def _push(local: Engine, server: Engine, identity: Identity, summary: RoundSumma
     if refused:  # a refused row that later refused rows pointed at can go now
         with local.begin() as connection:
             drop_refused(connection, refused)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a push or a pull: a batch's objects all live
+    until its answer is recorded, a page's until it is applied, so the collector's passes,
+    over the whole heap, freed nothing (a push of 100,000 changes took 24.3 CPU seconds with
+    them, 18.9 without). Reference counting still frees every batch and page."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -215,7 +232,8 @@ def pull_to_head(local: Engine, server: Engine, identity: Identity, *,
     # The next page is read while this one is written (a thread of its own, waiting on the
     # server). Decoding stays here: Python work in that thread would hold the GIL each time
     # the writes below come back for it, and slowed a join down by a fifth.
-    with ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader, \
+    with _collector_paused(), \
+            ThreadPoolExecutor(1, thread_name_prefix="changes-reader") as reader, \
             local.connect() as connection:
         after = cursor(connection)
         own = OwnChanges.read(connection, after)  # its own changes applied as sent: not read
