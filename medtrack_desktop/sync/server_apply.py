@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, Literal, TypeVar
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -149,14 +150,14 @@ class _Batch:
 
     def settle(self, mutation: Mutation, outcome: Outcome, seq: int | None,
                conflict_id: uuid.UUID | None = None, *, absent: bool = False) -> PushResult:
-        self.ledger.append({"mutation_id": str(mutation.mutation_id), "outcome": outcome,
-                            "seq": seq, "conflict_id": conflict_id and str(conflict_id)})
+        self.ledger.append({"mutation_id": mutation.mutation_id, "outcome": outcome,
+                            "seq": seq, "conflict_id": conflict_id})
         return PushResult(mutation.mutation_id, outcome, seq, conflict_id, absent)
 
     def flush(self) -> None:
         """Write the log and the ledger, one statement each, and wake the workstations."""
         for statement, entries in ((_LOG, _array(self.log)),
-                                   (_LEDGER, self.ledger and json.dumps(self.ledger))):
+                                   (_LEDGER, self.ledger and orjson.dumps(self.ledger).decode())):
             if entries:
                 self.connection.execute(statement, {"clinic_id": self.clinic_id,
                                                     "entries": entries})

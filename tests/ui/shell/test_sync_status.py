@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from demo_users import sign_in
-from PySide6.QtCore import Qt
+from keyring.backends.fail import Keyring as NoKeyring
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from ui_support import app_context
 
+from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
 from medtrack_desktop.domain.calls import perform
 from medtrack_desktop.domain.identity.accounts import add_user
@@ -25,18 +28,24 @@ from medtrack_desktop.domain.identity.field_keys import field_key_setting
 from medtrack_desktop.domain.identity.models import Clinic
 from medtrack_desktop.domain.identity.workstation import initialize_workstation
 from medtrack_desktop.store.engine import Store
+from medtrack_desktop.store.keys import KeyStore, WrappedKey, key_file_path
 from medtrack_desktop.store.migrate import upgrade
 from medtrack_desktop.store.server import open_server_engine
 from medtrack_desktop.sync.background import UNREACHABLE, SyncStatus
+from medtrack_desktop.sync.connection import save_server_connection
 from medtrack_desktop.sync.join import join_clinic
-from medtrack_desktop.sync.round import sync_round
+from medtrack_desktop.sync.round import local_identity, sync_round
 from medtrack_desktop.sync.server_setup import add_workstation, adopt_clinic, prepare_server
 from medtrack_desktop.ui.context import AppContext
+from medtrack_desktop.ui.shell.controller import ShellController
 from medtrack_desktop.ui.shell.main_window import MainWindow
+from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.shell.sync_status import BackgroundSync, SyncStatusLabel, describe
+from medtrack_desktop.ui.tasks import TaskRunner
 from medtrack_desktop.ui.workspace import Changed
 
 SHOTS = Path("/tmp/h-bg-shots")
+PASSPHRASE = "correct horse battery staple"
 CHICAGO = ZoneInfo("America/Chicago")
 
 
@@ -189,3 +198,63 @@ def test_words_for_each_state(qtbot: QtBot) -> None:
     assert describe(None, CHICAGO)[0] == "Not connected"
     assert describe(SyncStatus("offline", None, "Sync failed (KeyError)."), CHICAGO)[0] == \
         "Sync error — retrying"
+
+
+def test_a_sealed_sync_password_opens_with_the_database_passphrase(
+        qtbot: QtBot, clinic: Clinic2, store: Store, db_key: bytes, tmp_path: Path) -> None:
+    """No OS keyring: the database's key file and the server login's password are both sealed
+    under one passphrase; typed once at start, it opens the database and, for the session's
+    background sync, the password."""
+    keys = KeyStore(keyring_backend=NoKeyring(), environ={})
+    with store.engine.connect() as connection:
+        clinic_id = local_identity(connection).clinic_id
+    login = add_workstation(clinic.admin, clinic_id=clinic_id, name="a-sealed")
+    address = make_url(clinic.url)
+    save_server_connection(store.engine, URL.create(
+        "postgresql", username=login.role, host=address.host, port=address.port,
+        database=address.database, query=address.query).render_as_string(),
+        login.password, keys, passphrase=PASSPHRASE)
+    store.close()
+    assert store.path is not None
+    WrappedKey.wrap(db_key, PASSPHRASE).write(key_file_path(store.path))
+    errors: list[str] = []
+    controller = ShellController(
+        settings=Settings(data_dir=tmp_path, db_path=store.path,
+                          backup_dir=tmp_path / "backups", demo=False),
+        keys=keys, tasks=TaskRunner(), show_error=errors.append)
+
+    def answer() -> None:
+        dialogs = [widget for widget in QApplication.topLevelWidgets()
+                   if isinstance(widget, PassphraseDialog) and widget.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(20, answer)  # the dialog's event loop has not started yet
+            return
+        qtbot.keyClicks(dialogs[0].passphrase, PASSPHRASE)
+        qtbot.keyClick(dialogs[0].passphrase, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, answer)
+    controller.start()
+    try:
+        assert errors == [] and controller.login is not None
+        login_dialog = controller.login
+        login_dialog.activateWindow()
+        qtbot.waitUntil(login_dialog.username.hasFocus)
+        qtbot.keyClicks(login_dialog.username, "desk")
+        qtbot.keyClick(login_dialog.username, Qt.Key.Key_Tab)
+        qtbot.keyClicks(login_dialog.password, DEMO_PASSWORD)
+        qtbot.keyClick(login_dialog.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: controller.window is not None and controller.window.isVisible(),
+                        timeout=10_000)
+        window = controller.window
+        assert window is not None
+        qtbot.waitUntil(lambda: _label(window).startswith("Sync: Online · synced "),
+                        timeout=20_000)
+        assert login.password.encode() not in store.path.read_bytes()
+    finally:
+        if controller.window is not None:
+            controller.window.close()
+        if controller.login is not None:
+            controller.login.close()
+        controller.tasks.wait(5000)
+        if controller.context is not None:
+            controller.context.store.close()
