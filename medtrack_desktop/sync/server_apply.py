@@ -150,8 +150,8 @@ class _Batch:
 
     def settle(self, mutation: Mutation, outcome: Outcome, seq: int | None,
                conflict_id: uuid.UUID | None = None, *, absent: bool = False) -> PushResult:
-        self.ledger.append({"mutation_id": mutation.mutation_id, "outcome": outcome,
-                            "seq": seq, "conflict_id": conflict_id})
+        self.ledger.append({"mutation_id": str(mutation.mutation_id), "outcome": outcome,
+                            "seq": seq, "conflict_id": conflict_id and str(conflict_id)})
         return PushResult(mutation.mutation_id, outcome, seq, conflict_id, absent)
 
     def flush(self) -> None:
