@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +17,7 @@ from medtrack_desktop.domain.identity.actor import Actor
 from medtrack_desktop.domain.identity.workstation import current_seat
 from medtrack_desktop.store.engine import Store
 from medtrack_desktop.ui.context import AppContext, DatabaseStatus
+from medtrack_desktop.ui.shell.passphrase import PassphraseDialog
 from medtrack_desktop.ui.shell.patient_opening import PatientOpener
 from medtrack_desktop.ui.tasks import TaskRunner
 from medtrack_desktop.ui.workspace import Workspace
@@ -78,3 +80,17 @@ def wait_for_read(qtbot: QtBot, view: QWidget, attribute: str, *, timeout: int =
 def mark_read(view: QWidget, attribute: str) -> None:
     """Remember what ``view`` shows now as the read the next ``wait_for_read`` counts from."""
     _SEEN[view] = getattr(view, attribute)
+
+
+def when_passphrase_asked(answer: Callable[[PassphraseDialog], None]) -> None:
+    """Call ``answer`` with the passphrase dialog once it shows (it runs its own event loop,
+    so the answer is scheduled before whatever opens it)."""
+    def look() -> None:
+        dialogs = [widget for widget in QApplication.topLevelWidgets()
+                   if isinstance(widget, PassphraseDialog) and widget.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(20, look)  # the dialog's event loop has not started yet
+            return
+        answer(dialogs[0])
+
+    QTimer.singleShot(50, look)

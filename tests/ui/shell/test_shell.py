@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from keyring.backends.fail import Keyring as NoKeyring
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
+from ui_support import when_passphrase_asked
 
 from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
@@ -205,13 +206,7 @@ def test_passphrase_dialog_unlocks_a_key_file(
                              tmp_path)
     seen: dict[str, str] = {}
 
-    def answer() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets()
-                   if isinstance(w, PassphraseDialog) and w.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(20, answer)  # the dialog's event loop has not started yet
-            return
-        dialog = dialogs[0]
+    def answer(dialog: PassphraseDialog) -> None:
         qtbot.keyClicks(dialog.passphrase, "wrong passphrase")
         qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
         seen["error"] = dialog.error.text()
@@ -219,7 +214,7 @@ def test_passphrase_dialog_unlocks_a_key_file(
         qtbot.keyClicks(dialog.passphrase, "correct horse battery")
         qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    when_passphrase_asked(answer)
     controller.start()
     try:
         assert errors == []

@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 from demo_users import sign_in
 from keyring.backends.fail import Keyring as NoKeyring
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy.engine import URL, make_url
-from ui_support import app_context
+from ui_support import app_context, when_passphrase_asked
 
 from medtrack_desktop.config import Settings
 from medtrack_desktop.demo import DEMO_PASSWORD
@@ -223,16 +222,11 @@ def test_a_sealed_sync_password_opens_with_the_database_passphrase(
                           backup_dir=tmp_path / "backups", demo=False),
         keys=keys, tasks=TaskRunner(), show_error=errors.append)
 
-    def answer() -> None:
-        dialogs = [widget for widget in QApplication.topLevelWidgets()
-                   if isinstance(widget, PassphraseDialog) and widget.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(20, answer)  # the dialog's event loop has not started yet
-            return
-        qtbot.keyClicks(dialogs[0].passphrase, PASSPHRASE)
-        qtbot.keyClick(dialogs[0].passphrase, Qt.Key.Key_Return)
+    def answer(dialog: PassphraseDialog) -> None:
+        qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
+        qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    when_passphrase_asked(answer)
     controller.start()
     try:
         assert errors == [] and controller.login is not None
