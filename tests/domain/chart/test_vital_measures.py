@@ -283,9 +283,17 @@ def test_any_text_gives_a_stored_value_or_a_field_message(case: tuple[Vital, Uni
         assert error.kind is kind
         assert error.message.endswith(".")
         assert len(error.message) <= 60                     # fits under a form field
-    else:
-        assert stored.is_finite() and stored >= 0
+    else:  # the typed number is never negative; 0-31 °F are below 0 °C (check refuses them)
+        assert stored.is_finite() and (stored >= 0 or unit is Unit.FAHRENHEIT)
         assert stored == stored.quantize(SPECS[kind].storage_step)
+
+
+def test_a_temperature_typed_below_freezing_in_fahrenheit_is_stored_then_refused_by_check(
+        ) -> None:
+    stored = to_canonical(Vital.TEMPERATURE, "0", Unit.FAHRENHEIT)
+    assert stored == D("-17.78")                             # a number, converted exactly
+    verdict = check(Vital.TEMPERATURE, stored, age_years=40, unit=Unit.FAHRENHEIT)
+    assert verdict.level is Level.REFUSED and "°F" in verdict.message
 
 
 # --- BMI -----------------------------------------------------------------------------------
