@@ -135,12 +135,11 @@ class _Batch:
         del self.log[mark[1]:]
         del self.ledger[mark[2]:]
 
-    def logged(self, table_name: str, row_json: str) -> int:
-        """Log ``row_json`` (a whole row in wire form, as JSON text) as the table's next
-        change."""
+    def logged(self, table: Table, row: Mapping[str, Any]) -> int:
+        """Log ``row`` (a whole row of ``table``, Python values) as the table's next change."""
         self.seq += 1
-        self.log.append(f'{{"seq": {self.seq}, "table": {json.dumps(table_name)}, '
-                        f'"row": {row_json}}}')
+        self.log.append(f'{{"seq": {self.seq}, "table": {json.dumps(table.name)}, '
+                        f'"row": {row_json(table, encode_row(table, row))}}}')
         return self.seq
 
     def reserve(self, count: int) -> int:
@@ -282,9 +281,8 @@ def _apply_inserts(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
     table = synced(run[0].table).table
     current = {row["id"]: row for row in batch.connection.execute(
         select(table).where(_one_of(table, run))).mappings()}
-    results = [batch.settle(mutation, "unchanged", batch.logged(
-        table.name, row_json(table, encode_row(table, row)))) for mutation in run
-        if (row := current.get(mutation.row_id)) is not None]
+    results = [batch.settle(mutation, "unchanged", batch.logged(table, row)) for mutation in run
+               if (row := current.get(mutation.row_id)) is not None]
     inserts = [mutation for mutation in run if mutation.row_id not in current]
     for names, group in _same_keys(inserts, lambda mutation: mutation.wire).items():
         first = batch.reserve(len(group))
@@ -312,11 +310,10 @@ def _apply_updates(batch: _Batch, run: list[Mutation]) -> list[PushResult]:
         if decision in ("applied", "merged"):
             updates.append(encode_row(table, {"id": mutation.row_id, **values}))
             results.append(batch.settle(mutation, decision,  # type: ignore[arg-type]
-                                        batch.logged(table.name, row_json(table, encode_row(
-                                            table, {**row, **values})))))  # type: ignore[dict-item]
+                                        batch.logged(table, {**row, **values})))  # type: ignore[dict-item]
         elif decision == "unchanged":
-            results.append(batch.settle(mutation, "unchanged", batch.logged(
-                table.name, row_json(table, encode_row(table, row)))))  # type: ignore[arg-type]
+            results.append(batch.settle(mutation, "unchanged",
+                                        batch.logged(table, row)))  # type: ignore[arg-type]
         else:
             results.append(_conflict(batch, mutation, row, decision, None))
     for names, rows in _same_keys(updates, lambda row: row).items():
@@ -448,9 +445,9 @@ def _conflict(batch: _Batch, mutation: Mutation, current: Mapping[str, Any] | No
         "created_by": mutation.values.get("updated_by"),
         "updated_by": mutation.values.get("updated_by"), "version": 1, "deleted_at": None}
     batch.connection.execute(insert(_CONFLICTS), [conflict])
-    seq = batch.logged(_CONFLICTS.name, json.dumps(encode_row(_CONFLICTS, conflict)))
+    seq = batch.logged(_CONFLICTS, conflict)
     if current is not None:
-        seq = batch.logged(mutation.table, json.dumps(encode_row(synced_table.table, current)))
+        seq = batch.logged(synced_table.table, current)
     return batch.settle(mutation, "conflict", seq, conflict_id, absent=current is None)
 
 

@@ -179,7 +179,8 @@ def _orjson_exact(table: Table) -> bool:
 def parse_row(table: Table, text: str) -> dict[str, Any]:
     """A row of ``table`` from JSON text (stored or wire form): orjson where exact, twice as
     fast as the json module."""
-    return dict(orjson.loads(text) if _orjson_exact(table) else json.loads(text))
+    parsed: dict[str, Any] = orjson.loads(text) if _orjson_exact(table) else json.loads(text)
+    return parsed
 
 
 def row_json(table: Table, row: Mapping[str, Any]) -> str:
